@@ -1,0 +1,47 @@
+"""Labeled comment datasets: the catalogue, loaders, downloads and the standard evaluation protocol.
+
+The data never ships with the library: it is read from a data directory (``MODERATION_DATA``, or
+``../shared/datasets`` on the project's machines) and verified against the catalogue's sha256. See ``README.md``
+in this folder for the schema, the label mapping of every dataset and the protocol.
+
+>>> from moderation.datasets import catalogue, protocol
+>>> len(catalogue()), len(protocol())
+(12, 14)
+
+Submodules ``identity`` (neutral identity-term sentences) and ``evasion`` (obfuscated abuse) build our own
+test and training material.
+"""
+
+from . import evasion, identity
+from .download import fetch
+from .evaluation import SCHEMES, Task, binarise, dedupe_across, protocol, split_indices, task, text_key
+from .loaders import COLUMNS, decode_impermium, load
+from .sources import DataFile, Dataset, catalogue, get
+from .storage import ENV_VAR, available, data_dir, read_sha256sums, sha256_file, verify_files
+
+__all__ = [
+    "COLUMNS",
+    "ENV_VAR",
+    "SCHEMES",
+    "DataFile",
+    "Dataset",
+    "Task",
+    "available",
+    "binarise",
+    "catalogue",
+    "data_dir",
+    "decode_impermium",
+    "dedupe_across",
+    "evasion",
+    "fetch",
+    "get",
+    "identity",
+    "load",
+    "protocol",
+    "read_sha256sums",
+    "sha256_file",
+    "split_indices",
+    "task",
+    "text_key",
+    "verify_files",
+]

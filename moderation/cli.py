@@ -1,0 +1,277 @@
+"""``moderation`` command line: thin wrappers that parse, call the library, and print.
+
+Subcommands: ``score`` (the shipped model on text, a file or standard input), ``train``, ``evaluate``,
+``datasets``; the service (``serve``, ``keys``, ``sites``) and the moderators' loop (``retrain``, ``models``,
+``users``, ``feedback``) add their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidDataError, ModerationError
+
+__all__ = ["main", "build_parser"]
+
+
+def _write_json(path: str, data: Any) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=str)
+        fh.write("\n")
+    os.replace(tmp, target)
+
+
+# -- score ---------------------------------------------------------------------------------------------------
+
+
+def _read_comments(path: str, text_column: str) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    if path == "-":
+        return [{"text": line.rstrip("\n")} for line in sys.stdin if line.strip()]
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidDataError(f"{path}: no such file")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv"):
+            frame = pd.read_csv(p, sep="," if suffix == ".csv" else "\t", dtype=str, keep_default_na=False,
+                                encoding="utf-8")
+        elif suffix in (".jsonl", ".ndjson"):
+            frame = pd.read_json(p, lines=True, dtype=False, encoding="utf-8")
+        else:
+            return [{"text": line} for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except UnicodeDecodeError as exc:
+        raise InvalidDataError(f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
+    except ValueError as exc:
+        raise InvalidDataError(f"{path}: could not be parsed ({str(exc).splitlines()[0]})") from None
+    if text_column not in frame.columns:
+        raise InvalidDataError(f"{path}: no column {text_column!r}; columns are {list(frame.columns)} (--text-column)")
+    frame = frame.rename(columns={text_column: "text"})
+    return frame.to_dict("records")
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .moderator import Comment, Moderator
+
+    if args.file:
+        items = _read_comments(args.file, args.text_column)
+    elif args.text:
+        items = [{"text": t} for t in args.text]
+    elif not sys.stdin.isatty():
+        items = _read_comments("-", "text")
+    else:
+        raise InvalidDataError("give comment text as arguments, --file FILE, or lines on standard input")
+    moderator = Moderator.load(args.model)
+    results = []
+    for item in items:
+        comment = Comment.coerce({k: v for k, v in item.items() if v not in ("", None)} | {"text": item.get("text", "")})
+        results.append((comment.text, moderator.score(comment, explain=not args.no_reasons)))
+    if args.format == "json":
+        for text, scores in results:
+            print(json.dumps({"text": text, **scores.to_dict()}, ensure_ascii=False))
+        return 0
+    if args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["text", *moderator.labels, "verdict", "reasons"])
+        for text, scores in results:
+            writer.writerow([text, *(f"{scores[label]:.4f}" for label in moderator.labels), scores.verdict.value,
+                             "; ".join(f"{r.label}: {r.description}" for r in scores.reasons)])
+        return 0
+    width = max(len(label) for label in moderator.labels)
+    for text, scores in results:
+        shown = text if len(text) <= 100 else text[:97] + "..."
+        print(f"{scores.verdict.value.upper():8} {shown}")
+        for label in moderator.labels:
+            mark = " *" if label in scores.flagged else ""
+            print(f"         {label:<{width}} {scores[label]:.3f}{mark}")
+        for reason in scores.reasons:
+            print(f"         why ({reason.label}): {reason.description}")
+        print()
+    print(f"model {moderator.version}", file=sys.stderr)
+    return 0
+
+
+# -- train / evaluate ----------------------------------------------------------------------------------------
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .training import Source, train
+
+    params: dict[str, Any] = {}
+    if args.n_features:
+        params["n_features"] = args.n_features
+    if args.recipe and args.data:
+        raise InvalidDataError("give either --recipe or --data files, not both")
+    if args.recipe:
+        from .recipes import build_sources, recipe
+
+        chosen = recipe(args.recipe)
+        sources = build_sources(chosen, args.data_dir)
+        params = {**chosen.params, **params}
+        model = train(sources, params=params, recipe=chosen.name, threshold_sources=chosen.threshold_sources,
+                      validation=args.validation, seed=args.seed,
+                      extra_metadata={"recipe_description": chosen.description,
+                                      "commercial_use": chosen.commercial_only})
+    elif args.data:
+        from .training import read_labeled
+
+        sources = []
+        for path in args.data:
+            frame = read_labeled(path, args.labels, text_column=args.text_column, require_both_classes=False)
+            sources.append(Source(Path(path).stem, frame, sha256={}))
+            sources[-1].sha256 = {Path(path).name: _sha256(path)}
+        model = train(sources, labels=args.labels, params=params, validation=args.validation, seed=args.seed)
+    else:
+        raise InvalidDataError("give --recipe NAME or --data FILE [FILE ...]")
+    sidecar = model.save(args.out)
+    print(f"wrote {args.out} ({sidecar['size_bytes'] / 1e6:.1f} MB), model {sidecar['model_id']}")
+    for label, metrics in sidecar["metrics"].get("validation", {}).items():
+        t = sidecar["thresholds"][label]
+        print(f"  {label:16} validation ROC AUC {metrics.get('roc_auc', float('nan')):.3f}  "
+              f"hold >= {t['hold']:.3f}  reject >= {t['reject']:.3f}")
+    return 0
+
+
+def _sha256(path: str) -> str:
+    from .persistence import sha256_file
+
+    return sha256_file(path)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .moderator import Moderator
+    from .training import evaluate
+
+    moderator = Moderator.load(args.model)
+    label_map = {}
+    for pair in args.label_map or []:
+        if "=" not in pair:
+            raise InvalidDataError(f"--label-map takes COLUMN=LABEL, got {pair!r}")
+        column, label = pair.split("=", 1)
+        label_map[column] = label
+    report = evaluate(moderator, args.file, label_map=label_map or None)
+    print(f"model {report['model']} on {args.file} ({report['rows']} rows)")
+    print(f"{'label':16} {'n':>6} {'pos':>5} {'ROC AUC':>8} {'AP':>6} {'Brier':>6}  "
+          f"{'P@hold':>6} {'R@hold':>6} {'F1@hold':>7}  {'P@rej':>6} {'R@rej':>6} {'F1@rej':>6}")
+    for label, m in report["labels"].items():
+        hold, rej = m.get("hold", {}), m.get("reject", {})
+        print(f"{label:16} {m['n']:>6} {m['positives']:>5} {m.get('roc_auc', float('nan')):>8.3f} "
+              f"{m.get('average_precision', float('nan')):>6.3f} {m['brier']:>6.3f}  "
+              f"{hold.get('precision', 0):>6.3f} {hold.get('recall', 0):>6.3f} {hold.get('f1', 0):>7.3f}  "
+              f"{rej.get('precision', 0):>6.3f} {rej.get('recall', 0):>6.3f} {rej.get('f1', 0):>6.3f}")
+    if args.out:
+        _write_json(args.out, report)
+        print(f"wrote {args.out}")
+    return 0
+
+
+# -- datasets ------------------------------------------------------------------------------------------------
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from . import datasets
+
+    if args.action == "list":
+        try:
+            present = set(datasets.available(args.data_dir))
+        except ModerationError:
+            present = set()
+        for entry in datasets.catalogue():
+            mark = "present" if entry.id in present else "missing"
+            commercial = "commercial ok" if entry.commercial_use else "non-commercial/unclear"
+            print(f"{entry.id:20} {mark:8} {entry.license:24} {commercial:24} {entry.title}")
+        return 0
+    if args.action == "fetch":
+        if not args.names:
+            raise InvalidDataError("name the dataset(s) to fetch: moderation datasets fetch NAME [NAME ...]")
+        target = args.data_dir or os.environ.get("MODERATION_DATA") or "data"
+        for name in args.names:
+            datasets.fetch(name, target)
+            print(f"fetched {name} into {target}")
+        return 0
+    raise InvalidDataError(f"unknown datasets action {args.action!r}")
+
+
+# -- parser --------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moderation", description="Score reader comments for spam and abuse; train and evaluate models."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("score", help="score comments with a model (default: the shipped one)")
+    p.add_argument("text", nargs="*", help="comment text(s); or use --file, or pipe lines on standard input")
+    p.add_argument("--file", "-f", help="a .csv/.tsv/.jsonl file with a text column, a text file (one comment a line) or -")
+    p.add_argument("--text-column", default="text", help="text column of --file (default: text)")
+    p.add_argument("--model", "-m", help="model file (default: $MODERATION_MODEL or the shipped model)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--no-reasons", action="store_true", help="skip explanations (faster)")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("train", help="train a model from a recipe or labeled files")
+    p.add_argument("--recipe", help="a named recipe over the shared datasets: default or commercial")
+    p.add_argument("--data", nargs="+", metavar="FILE", help="labeled .csv/.tsv/.jsonl/.parquet files")
+    p.add_argument("--labels", nargs="+", help="label columns to learn (default: known label names present)")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--data-dir", help="shared datasets directory (default: $MODERATION_DATA or ../shared/datasets)")
+    p.add_argument("--out", "-o", default="model.joblib", help="where to write the model (and its .json sidecar)")
+    p.add_argument("--validation", type=float, default=0.2, help="share held out to choose thresholds (default 0.2)")
+    p.add_argument("--n-features", type=int, help="hashed feature buckets (a power of two)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="metrics of a model on a labeled file")
+    p.add_argument("file", help="labeled .csv/.tsv/.jsonl/.parquet with a text column")
+    p.add_argument("--model", "-m", help="model file (default: the shipped one)")
+    p.add_argument("--label-map", nargs="+", metavar="COLUMN=LABEL", help="score COLUMN with the model's LABEL")
+    p.add_argument("--out", "-o", help="also write the report as JSON here")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("datasets", help="the dataset catalogue: list, fetch")
+    p.add_argument("action", choices=["list", "fetch"])
+    p.add_argument("names", nargs="*")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=_cmd_datasets)
+
+    for module, function in (("cli_service", "add_service_commands"), ("cli_loop", "add_loop_commands")):
+        try:
+            extension = __import__(f"moderation.{module}", fromlist=[function])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"moderation.{module}":
+                raise
+            continue
+        getattr(extension, function)(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ModerationError as exc:
+        print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""The model: one feature step, one logistic-regression head per label.
+
+``build_pipeline()`` gives an unfitted scikit-learn ``Pipeline`` of :class:`~moderation.features.CommentFeatures`
+and :class:`LabelHeads`. Feature extraction runs once per comment and every label head reads the same vector, so
+adding a label costs one dot product, and a linear head makes explanations exact: a score's logit is the intercept
+plus the sum of every feature's contribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from .errors import InvalidDataError
+from .features import CommentFeatures, Occurrences
+
+__all__ = ["LabelHeads", "build_pipeline", "sigmoid", "remap_buckets"]
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function, without overflow warnings for large negative inputs."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
+_REMAP_MULTIPLIER = 2654435761  # odd, so remapping is a permutation of the buckets for every salt
+_REMAP_STEP = 40503
+
+
+def remap_buckets(buckets: np.ndarray, salt: np.ndarray | int, n_hashed: int) -> np.ndarray:
+    """Where a hashed bucket's copy for domain number ``salt`` (1, 2, ...) lives: a permutation of the buckets."""
+    b = np.asarray(buckets, dtype=np.int64)
+    return (b * _REMAP_MULTIPLIER + np.asarray(salt, dtype=np.int64) * _REMAP_STEP) % n_hashed
+
+
+class LabelHeads(ClassifierMixin, BaseEstimator):
+    """One logistic-regression head per label, trained on the rows where that label is known.
+
+    Datasets label different things: a spam corpus says nothing about insults. ``Y`` may therefore hold NaN, and
+    each head learns only from the rows where its label is given. Labels in (0, 1) (a share of annotators) are
+    used as soft targets: the row counts as positive with weight ``y`` and as negative with weight ``1 - y``.
+
+    Each head is fitted by averaged stochastic gradient descent on the log loss (``SGDClassifier``): on 75,000
+    comments and a million hashed features it reaches the ROC AUC of liblinear's exact solver in a tenth of the
+    time.
+
+    When ``fit`` is given ``domains`` (where each row comes from: ``news``, ``twitter``, a site...), two things
+    keep sources from fighting each other:
+
+    * ``domain_offsets``: each domain gets its own intercept, which absorbs how common a label is there (83% of
+      one tweet corpus is "offensive", 2% of a news corpus is hostile);
+    * ``domain_features`` (feature augmentation, Daumé III 2007): each hashed n-gram also gets a copy specific to
+      the row's domain, so a domain's own vocabulary is learned there while what all domains share is learned
+      once. The copies live in the same hashed space (a fixed permutation of the buckets per domain), so the
+      model does not grow. A label is scored *as* a domain (``score_as``): shared weights plus that domain's
+      copies and offset; ``None`` scores with the shared weights and the domains' average offset.
+
+    Parameters
+    ----------
+    labels : sequence of str or None, default=None
+        Label names, in the column order of ``Y``; taken from ``Y.columns`` when ``Y`` is a DataFrame.
+    alpha : float, default=1e-5
+        L2 regularisation strength.
+    epochs : int, default=15
+        Passes over the data.
+    domain_offsets, domain_features : bool, default=True
+    hashed_features : int or None, default=None
+        How many leading columns of ``X`` are hashed n-gram buckets (a power of two); needed for
+        ``domain_features``.
+    score_as : mapping of label to domain name or None, default=None
+        The domain each label is scored as by default (missing labels: shared weights).
+
+    Attributes
+    ----------
+    labels_ : tuple of str
+    coef_ : ndarray of shape (n_labels, n_features), float32
+        Shared and domain-copy weights, in one hashed space.
+    intercept_ : ndarray of shape (n_labels,)
+    domains_ : tuple of str
+    domain_offset_ : ndarray of shape (n_labels, n_domains)
+    domain_rows_ : ndarray of shape (n_labels, n_domains)
+        Training rows per label and domain (0 where a domain never had the label).
+    n_train_ : dict of label to (n_rows, n_positive)
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str] | None = None,
+        alpha: float = 1e-5,
+        epochs: int = 15,
+        domain_offsets: bool = True,
+        domain_features: bool = True,
+        hashed_features: int | None = None,
+        score_as: Mapping[str, str | None] | None = None,
+    ):
+        self.labels = labels
+        self.alpha = alpha
+        self.epochs = epochs
+        self.domain_offsets = domain_offsets
+        self.domain_features = domain_features
+        self.hashed_features = hashed_features
+        self.score_as = score_as
+
+    def _label_names(self, Y: object, n_cols: int) -> tuple[str, ...]:
+        if isinstance(Y, pd.DataFrame):
+            return tuple(str(c) for c in Y.columns)
+        if self.labels is None:
+            return tuple(f"label_{i}" for i in range(n_cols))
+        if len(self.labels) != n_cols:
+            raise InvalidDataError(f"labels names {len(self.labels)} labels but Y has {n_cols} columns")
+        return tuple(self.labels)
+
+    def _with_domain_copies(self, X: sp.csr_matrix, salts: np.ndarray) -> sp.csr_matrix:
+        n_hashed = self.hashed_features
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        hashed = X.indices < n_hashed
+        copies = sp.csr_matrix(
+            (X.data[hashed], (rows[hashed], remap_buckets(X.indices[hashed], salts[rows[hashed]], n_hashed))),
+            shape=X.shape,
+        )
+        return (X + copies).tocsr()
+
+    def fit(
+        self,
+        X: sp.spmatrix | np.ndarray,
+        Y: object,
+        sample_weight: np.ndarray | None = None,
+        domains: Sequence[str] | None = None,
+    ) -> "LabelHeads":
+        """Fit one head per label column of ``Y`` (values in [0, 1] or NaN)."""
+        X = sp.csr_matrix(X)
+        values = np.asarray(Y, dtype=np.float64)
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.shape[0] != X.shape[0]:
+            raise InvalidDataError(f"X has {X.shape[0]} rows but Y has {values.shape[0]}")
+        self.labels_ = self._label_names(Y, values.shape[1])
+        finite = values[np.isfinite(values)]
+        if finite.size and (finite.min() < 0 or finite.max() > 1):
+            raise InvalidDataError("label values must lie in [0, 1] (or be missing)")
+        weight = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        n_hashed = self.hashed_features
+        if self.domain_features and domains is not None and (not n_hashed or n_hashed & (n_hashed - 1)):
+            raise ValueError("domain_features needs hashed_features, the number of hashed columns (a power of two)")
+
+        n_features = X.shape[1]
+        if domains is not None:
+            codes, uniques = pd.factorize(pd.Series(list(domains), dtype=object))
+            self.domains_: tuple[str, ...] = tuple(str(u) for u in uniques)
+        else:
+            codes, self.domains_ = np.zeros(X.shape[0], dtype=np.int64), ()
+        n_domains = len(self.domains_)
+
+        coefs, intercepts, offsets, self.n_train_ = [], [], [], {}
+        self.domain_rows_ = np.zeros((len(self.labels_), n_domains), dtype=np.int64)
+        for j, label in enumerate(self.labels_):
+            y = values[:, j]
+            known = np.flatnonzero(np.isfinite(y))
+            yk, wk = y[known], weight[known]
+            soft = (yk > 0) & (yk < 1)
+            rows = np.concatenate([known, known[soft]])
+            targets = np.concatenate([(yk >= 0.5).astype(int), np.zeros(soft.sum(), dtype=int)])
+            targets[: len(known)][soft] = 1
+            w = np.concatenate([np.where(soft, yk, 1.0) * wk, (1 - yk[soft]) * wk[soft]])
+            positives, negatives = w[targets == 1].sum(), w[targets == 0].sum()
+            if positives <= 0 or negatives <= 0:
+                kind = "positive" if positives <= 0 else "negative"
+                raise InvalidDataError(f"label {label!r} has no {kind} examples to learn from")
+            Xj = X[rows]
+            if n_domains:
+                self.domain_rows_[j] = np.bincount(codes[known], minlength=n_domains)
+                if self.domain_features:
+                    Xj = self._with_domain_copies(Xj, codes[rows] + 1)
+                if self.domain_offsets:
+                    onehot = sp.csr_matrix(
+                        (np.ones(len(rows)), (np.arange(len(rows)), codes[rows])), shape=(len(rows), n_domains)
+                    )
+                    Xj = sp.hstack([Xj, onehot], format="csr")
+            head = SGDClassifier(
+                loss="log_loss", alpha=self.alpha, max_iter=self.epochs, tol=None, average=True, random_state=0
+            )
+            head.fit(Xj, targets, sample_weight=w)
+            coefs.append(head.coef_[0, :n_features])
+            extra = head.coef_[0, n_features:]
+            offsets.append(extra if len(extra) else np.zeros(n_domains))
+            intercepts.append(head.intercept_[0])
+            self.n_train_[label] = (int(len(known)), int(round(positives)))
+        self.coef_ = np.vstack(coefs).astype(np.float32)
+        self.intercept_ = np.asarray(intercepts, dtype=np.float64)
+        self.domain_offset_ = np.vstack(offsets) if n_domains else np.zeros((len(self.labels_), 0))
+        self.n_features_in_ = n_features
+        self.classes_ = np.array(self.labels_)
+        return self
+
+    # -- scoring ----------------------------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_scoring_cache", None)  # derived from coef_; rebuilt on first use
+        return state
+
+    def scoring_weights(self, domain: str | None | object = "default") -> tuple[np.ndarray, np.ndarray]:
+        """The weights and intercepts each label is scored with: shape (n_labels, n_features) and (n_labels,).
+
+        ``domain="default"`` scores every label as ``score_as`` says; a domain name (or None, shared weights only)
+        scores every label that saw that domain in training as that domain, and the others by default.
+        """
+        check_is_fitted(self, "coef_")
+        cache = self.__dict__.setdefault("_scoring_cache", {})
+        if domain not in cache:
+            weights = np.empty_like(self.coef_)
+            intercepts = np.empty(len(self.labels_))
+            for j, label in enumerate(self.labels_):
+                target = (self.score_as or {}).get(label) if domain == "default" else domain
+                weights[j], intercepts[j] = self._label_weights(j, target)
+            cache[domain] = (weights, intercepts)
+        return cache[domain]
+
+    def _label_weights(self, j: int, domain: str | None) -> tuple[np.ndarray, float]:
+        coef = self.coef_[j]
+        rows = self.domain_rows_[j] if len(self.domains_) else np.zeros(0)
+        if domain is not None and domain in self.domains_ and rows[self.domains_.index(domain)] > 0:
+            d = self.domains_.index(domain)
+            if self.domain_features and self.hashed_features:
+                n_hashed = self.hashed_features
+                coef = coef.copy()
+                coef[:n_hashed] += self.coef_[j, remap_buckets(np.arange(n_hashed), d + 1, n_hashed)]
+            return coef, float(self.intercept_[j] + self.domain_offset_[j, d])
+        if rows.sum() and self.domain_offsets:
+            return coef, float(self.intercept_[j] + np.average(self.domain_offset_[j], weights=rows))
+        return coef, float(self.intercept_[j])
+
+    def decision_function(self, X: sp.spmatrix | np.ndarray, domain: str | None | object = "default") -> np.ndarray:
+        """Logits, shape (n_samples, n_labels)."""
+        check_is_fitted(self, "coef_")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, the heads were fitted on {self.n_features_in_}")
+        weights, intercepts = self.scoring_weights(domain)
+        return np.asarray(X @ weights.T, dtype=np.float64) + intercepts
+
+    def decision_from_occurrences(
+        self, occ: Occurrences, n_hashed: int, domain: str | None | object = "default"
+    ) -> np.ndarray:
+        """Logits straight from weighted n-gram occurrences, without building a sparse matrix (same result)."""
+        weights, intercepts = self.scoring_weights(domain)
+        gathered = weights[:, occ.bucket]  # (n_labels, n_occurrences)
+        logits = np.empty((occ.n_docs, len(self.labels_)))
+        for j in range(len(self.labels_)):
+            logits[:, j] = np.bincount(occ.doc, weights=occ.value * gathered[j], minlength=occ.n_docs)
+        return logits + occ.meta @ weights[:, n_hashed:].T.astype(np.float64) + intercepts
+
+    def predict_proba(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:
+        """Probability of each label, shape (n_samples, n_labels)."""
+        return sigmoid(self.decision_function(X))
+
+    def predict(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:
+        """0/1 per label at probability 0.5, shape (n_samples, n_labels)."""
+        return (self.decision_function(X) > 0).astype(int)
+
+
+def build_pipeline(
+    n_features: int = 2**20,
+    char_ngram_range: tuple[int, int] = (2, 5),
+    word_ngram_range: tuple[int, int] = (1, 2),
+    meta_scale: float = 0.3,
+    alpha: float = 1e-5,
+    epochs: int = 15,
+    domain_offsets: bool = True,
+    domain_features: bool = True,
+    score_as: Mapping[str, str | None] | None = None,
+) -> Pipeline:
+    """An unfitted pipeline: ``features`` (:class:`CommentFeatures`) then ``heads`` (:class:`LabelHeads`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pipe = build_pipeline(n_features=2**12)
+    >>> Y = pd.DataFrame({"toxicity": [1.0, 0.0, 1.0, 0.0]})
+    >>> pipe.fit(["you idiot", "thanks", "shut up moron", "good point"], Y).predict_proba(["idiot"]).shape
+    (1, 1)
+    """
+    return Pipeline(
+        [
+            ("features", CommentFeatures(n_features, char_ngram_range, word_ngram_range, meta_scale)),
+            (
+                "heads",
+                LabelHeads(
+                    alpha=alpha,
+                    epochs=epochs,
+                    domain_offsets=domain_offsets,
+                    domain_features=domain_features,
+                    hashed_features=n_features,
+                    score_as=dict(score_as) if score_as else None,
+                ),
+            ),
+        ]
+    )

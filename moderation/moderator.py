@@ -1,0 +1,468 @@
+"""The facade: load a model, score comments, decide, explain.
+
+>>> from moderation import Moderator
+>>> moderator = Moderator.load()                      # the shipped default model
+>>> scores = moderator.score("Buy cheap pills at http://bit.ly/x !!!")
+>>> scores.verdict                                     # doctest: +SKIP
+<Verdict.REJECT: 'reject'>
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from .errors import InvalidCommentError, ModelFileError
+from .features import META_FEATURES, CommentFeatures
+from .model import LabelHeads, sigmoid
+from .persistence import load_model
+from .policy import Policy, Thresholds, Verdict
+from .text import PLACEHOLDERS, find_urls, normalise, url_domain
+
+__all__ = ["Comment", "Reason", "Scores", "Moderator", "default_model_path"]
+
+_METADATA_FIELDS = (
+    "author",
+    "author_email",
+    "author_url",
+    "user_ip",
+    "user_agent",
+    "referrer",
+    "permalink",
+    "comment_type",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment and, optionally, what is known about it, in Akismet's terms.
+
+    Only ``text`` is required. Metadata is used for rules (blocked link domains in ``author_url`` or
+    ``author_email``) and is kept with stored comments; the text model itself reads only the text.
+    """
+
+    text: str
+    author: str | None = None
+    author_email: str | None = None
+    author_url: str | None = None
+    user_ip: str | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+    permalink: str | None = None
+    comment_type: str | None = None
+    created_at: str | dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise InvalidCommentError(f"text must be a string, got {type(self.text).__name__}")
+        for name in _METADATA_FIELDS:
+            value = getattr(self, name)
+            if name == "created_at" and isinstance(value, dt.datetime):
+                continue
+            if value is not None and not isinstance(value, str):
+                raise InvalidCommentError(f"{name} must be a string or None, got {type(value).__name__}")
+
+    @classmethod
+    def coerce(cls, comment: "str | Comment | Mapping[str, Any]") -> "Comment":
+        """A :class:`Comment` from a str, a Comment, or a mapping with a ``text`` key (other keys: metadata)."""
+        if isinstance(comment, Comment):
+            return comment
+        if isinstance(comment, str):
+            return cls(comment)
+        if isinstance(comment, Mapping):
+            if "text" not in comment:
+                raise InvalidCommentError("a comment mapping needs a 'text' key")
+            known = {f.name for f in fields(cls)}
+            return cls(**{k: _none_if_missing(v) for k, v in comment.items() if k in known})
+        raise InvalidCommentError(
+            f"text must be a string, got {type(comment).__name__} (pass a str, a Comment, or a mapping with 'text')"
+        )
+
+
+def _none_if_missing(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a label scored high: a word or phrase of the comment, a signal about it, or a site rule.
+
+    Attributes
+    ----------
+    label : str
+        The label this reason pushed up.
+    kind : str
+        ``"text"`` (words of the comment), ``"signal"`` (links, capitals, hidden characters...) or ``"rule"``
+        (a site's blocked word or domain).
+    description : str
+        What a moderator reads: ``'"idiot"'``, ``"3 links"``, ``'blocked domain "spam.example"'``.
+    weight : float
+        How much it added to the label's logit (rules: ``inf``, they decide alone).
+    feature : str or None
+        The normalised form the model saw (``"idiot"`` for ``"id10t"``).
+    text, start, end : str, int, int or None
+        The words as written in the comment and their character offsets, when they can be located.
+    """
+
+    label: str
+    kind: str
+    description: str
+    weight: float
+    feature: str | None = None
+    text: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if math.isinf(self.weight):
+            d["weight"] = None
+        return d
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The result of scoring one comment.
+
+    ``scores["spam"]`` is the spam probability; ``verdict`` the decision; ``flagged`` the labels that reached their
+    hold threshold, most likely first; ``reasons`` why, for each flagged label.
+    """
+
+    probabilities: Mapping[str, float]
+    verdict: Verdict
+    flagged: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    model_version: str = ""
+    normalised: str = field(default="", repr=False)
+
+    def __getitem__(self, label: str) -> float:
+        return self.probabilities[label]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scores": dict(self.probabilities),
+            "verdict": self.verdict.value,
+            "flagged": list(self.flagged),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "model_version": self.model_version,
+        }
+
+
+def default_model_path() -> Path:
+    """The model :meth:`Moderator.load` uses without a path: ``$MODERATION_MODEL``, else the shipped default."""
+    env = os.environ.get("MODERATION_MODEL")
+    if env:
+        return Path(env)
+    return Path(str(resources.files("moderation.models").joinpath("default.joblib")))
+
+
+_TOKEN = re.compile(r"[\w'*]+(?:\.[\w'*]+)+|[\w'*]+|[^\w\s]+")
+_SIGNAL_TEXT = {
+    "links": lambda s: f"{s.n_links} link{'s' if s.n_links != 1 else ''}",
+    "link_shortener": lambda s: "link shortener",
+    "email": lambda s: "e-mail address",
+    "mentions": lambda s: f"{s.n_mentions} @mention{'s' if s.n_mentions != 1 else ''}",
+    "capitals": lambda s: f"{round(100 * s.upper_ratio)}% capital letters",
+    "hidden_characters": lambda s: f"{s.n_invisible} hidden (zero-width) character{'s' if s.n_invisible != 1 else ''}",
+    "fancy_letters": lambda s: "fancy Unicode letters",
+    "look_alike_letters": lambda s: "look-alike letters from another alphabet",
+    "html": lambda s: "HTML markup",
+    "length": lambda s: f"length ({s.n_chars} characters)",
+    "phone_number": lambda s: "phone number",
+}
+
+
+class Moderator:
+    """Scores comments with a fitted model and turns scores into verdicts with reasons.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A fitted ``features -> heads`` pipeline (see :func:`moderation.model.build_pipeline`).
+    metadata : dict
+        The model's sidecar (labels, thresholds, sources, metrics...).
+    policy : Policy, optional
+        Default policy; the model's recorded thresholds when omitted.
+    domain : str or None, optional
+        Score every label as this training domain (e.g. ``"olid"`` for tweets); by default each label is scored
+        as the model's metadata says (news comments, for the shipped model). See :class:`~moderation.model.LabelHeads`.
+
+    Examples
+    --------
+    >>> moderator = Moderator.load()
+    >>> moderator.score("Thanks for the thoughtful article.").verdict
+    <Verdict.APPROVE: 'approve'>
+    >>> moderator.score_many(["great piece", "you are a moron"]).columns.tolist()[-1]
+    'verdict'
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        metadata: Mapping[str, Any],
+        policy: Policy | None = None,
+        domain: str | None | object = "default",
+    ):
+        features, heads = pipeline.named_steps.get("features"), pipeline.named_steps.get("heads")
+        if not isinstance(features, CommentFeatures) or not isinstance(heads, LabelHeads):
+            raise ModelFileError("the pipeline must be CommentFeatures -> LabelHeads")
+        self.pipeline = pipeline
+        self.metadata = dict(metadata)
+        self._features: CommentFeatures = features
+        self._heads: LabelHeads = heads
+        self.labels: tuple[str, ...] = tuple(heads.labels_)
+        self.domain = domain
+        self.policy = policy or Policy(
+            {
+                label: Thresholds(**t)
+                for label, t in self.metadata.get("thresholds", {}).items()
+                if label in self.labels
+            }
+            or {label: Thresholds(0.5, 0.9) for label in self.labels}
+        )
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str] | None = None, *, verify: bool = True, domain: str | None | object = "default"
+    ) -> "Moderator":
+        """Load a model saved by :func:`moderation.persistence.save_model`; the shipped default when ``path`` is None.
+
+        Raises
+        ------
+        ModelFileError, ModelVersionError, ModelChecksumError
+            When the file is missing, incompatible or corrupt; the message says what to do.
+        """
+        pipeline, meta = load_model(default_model_path() if path is None else path, verify=verify)
+        return cls(pipeline, meta, domain=domain)
+
+    @property
+    def version(self) -> str:
+        """The model's identifier, as recorded in its sidecar."""
+        return str(self.metadata.get("model_id", "unversioned"))
+
+    # -- scoring -----------------------------------------------------------------------------------------------
+
+    def _probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        occ, _ = self._features.occurrences(texts)
+        logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
+        return sigmoid(logits), occ.normalised
+
+    def _rule_reasons(self, comment: Comment, normalised: str, policy: Policy) -> list[Reason]:
+        reasons = []
+        for word in policy.blocked_words_in(normalised):
+            reasons.append(Reason("policy", "rule", f'blocked word "{word}"', math.inf, feature=word))
+        if policy.blocked_domains:
+            domains = [url_domain(u) for u in find_urls(comment.text.lower())]
+            where = ["text"] * len(domains)
+            if comment.author_url:
+                domains.append(url_domain(comment.author_url))
+                where.append("author URL")
+            if comment.author_email and "@" in comment.author_email:
+                domains.append(comment.author_email.rsplit("@", 1)[1].strip().lower())
+                where.append("author e-mail")
+            seen = set()
+            for domain, place in zip(domains, where):
+                if policy.is_blocked_domain(domain) and (domain, place) not in seen:
+                    seen.add((domain, place))
+                    what = "link to" if place == "text" else f"{place} on"
+                    reasons.append(Reason("spam", "rule", f'{what} blocked domain "{domain}"', math.inf, feature=domain))
+        return reasons
+
+    def score(
+        self,
+        comment: "str | Comment | Mapping[str, Any]",
+        *,
+        policy: Policy | None = None,
+        explain: bool = True,
+        top: int = 5,
+    ) -> Scores:
+        """Score one comment.
+
+        Parameters
+        ----------
+        comment : str, Comment or mapping
+            The comment text, or a :class:`Comment` with metadata.
+        policy : Policy, optional
+            Thresholds and rules for this call (default: :attr:`policy`).
+        explain : bool, default=True
+            Compute reasons for the flagged labels.
+        top : int, default=5
+            At most this many reasons per flagged label.
+
+        Returns
+        -------
+        Scores
+            Always one :class:`Scores`.
+        """
+        comment = Comment.coerce(comment)
+        policy = policy or self.policy
+        text = policy.remove_allowed(comment.text) if policy.allowed_words else comment.text
+        probs, normalised = self._probabilities([text])
+        probabilities = {label: float(p) for label, p in zip(self.labels, probs[0])}
+        rules = self._rule_reasons(comment, normalised[0], policy)
+        verdict, flagged = policy.decide(probabilities, forced=Verdict.REJECT if rules else None)
+        for reason in rules:
+            if reason.label != "policy" and reason.label not in flagged:
+                flagged.append(reason.label)
+        reasons: list[Reason] = list(rules)
+        if explain:
+            for label in flagged:
+                reasons.extend(self.explain(comment, label, top=top, _text=text))
+        return Scores(probabilities, verdict, tuple(flagged), tuple(reasons), self.version, normalised[0])
+
+    def score_many(
+        self,
+        comments: "Iterable[str | Comment | Mapping[str, Any]] | pd.DataFrame",
+        *,
+        policy: Policy | None = None,
+        batch_size: int = 10_000,
+    ) -> pd.DataFrame:
+        """Score many comments in one pass of feature extraction.
+
+        Parameters
+        ----------
+        comments : list of str / Comment / mapping, or DataFrame
+            A DataFrame needs a ``text`` column; metadata columns with :class:`Comment` field names are used too.
+
+        Returns
+        -------
+        DataFrame
+            One row per comment, in input order (the DataFrame's index is kept): a float column per label, then
+            ``verdict`` (the :class:`Verdict` value as a string).
+        """
+        policy = policy or self.policy
+        if isinstance(comments, pd.DataFrame):
+            if "text" not in comments.columns:
+                raise InvalidCommentError(f"the DataFrame needs a 'text' column; it has {list(comments.columns)}")
+            index = comments.index
+            cols = [c for c in ("text",) + _METADATA_FIELDS if c in comments.columns]
+            items = [Comment.coerce(dict(zip(cols, row))) for row in comments[cols].itertuples(index=False)]
+        else:
+            if isinstance(comments, (str, Comment, Mapping)):
+                raise InvalidCommentError("score_many takes a list of comments; use score() for one")
+            items = [Comment.coerce(c) for c in comments]
+            index = pd.RangeIndex(len(items))
+        texts = [policy.remove_allowed(c.text) if policy.allowed_words else c.text for c in items]
+        parts, normalised = [], []
+        for start in range(0, len(texts), batch_size):
+            probs, norm = self._probabilities(texts[start : start + batch_size])
+            parts.append(probs)
+            normalised.extend(norm)
+        probs = np.vstack(parts) if parts else np.zeros((0, len(self.labels)))
+        frame = pd.DataFrame(probs, columns=list(self.labels), index=index)
+        frame["verdict"] = self._verdicts(probs, items, normalised, policy)
+        return frame
+
+    def _verdicts(self, probs: np.ndarray, items: list[Comment], normalised: list[str], policy: Policy) -> list[str]:
+        severity = np.zeros(len(items), dtype=np.int8)
+        for j, label in enumerate(self.labels):
+            t = policy.thresholds.get(label)
+            if t is not None:
+                severity = np.maximum(severity, (probs[:, j] >= t.hold).astype(np.int8) + (probs[:, j] >= t.reject))
+        if policy.blocked_words or policy.blocked_domains:
+            for i, (comment, norm) in enumerate(zip(items, normalised)):
+                if severity[i] < 2 and self._rule_reasons(comment, norm, policy):
+                    severity[i] = 2
+        names = np.array([Verdict.APPROVE.value, Verdict.HOLD.value, Verdict.REJECT.value], dtype=object)
+        return list(names[severity])
+
+    def decide(self, probabilities: Mapping[str, float], policy: Policy | None = None) -> Verdict:
+        """The verdict that ``policy`` (default: :attr:`policy`) gives these probabilities."""
+        return (policy or self.policy).decide(probabilities)[0]
+
+    # -- explanations ------------------------------------------------------------------------------------------
+
+    def explain(
+        self,
+        comment: "str | Comment | Mapping[str, Any]",
+        label: str,
+        *,
+        top: int = 5,
+        _text: str | None = None,
+    ) -> list[Reason]:
+        """The inputs that pushed ``label``'s score up the most, strongest first.
+
+        The model is linear, so a label's logit is exactly its intercept plus the contribution of every character
+        and word n-gram and every signal. Each n-gram's contribution is shared among the characters it covers
+        and summed per word of the normalised text; words are then located in the original comment.
+        """
+        if label not in self.labels:
+            raise InvalidCommentError(f"unknown label {label!r}; this model scores {list(self.labels)}")
+        comment = Comment.coerce(comment)
+        text = comment.text if _text is None else _text
+        j = self.labels.index(label)
+        analysis = self._features.analyze(text)
+        occ = analysis.occurrences
+        weights = self._heads.scoring_weights(self.domain)[0][j]
+        contribution = occ.value * weights[occ.bucket].astype(np.float64)
+        size = len(analysis.padded)
+        lengths = np.maximum(analysis.end - analysis.start, 1)
+        diff = np.zeros(size + 1)
+        np.add.at(diff, analysis.start, contribution / lengths)
+        np.add.at(diff, analysis.end, -contribution / lengths)
+        per_char = np.cumsum(diff)[:size]
+
+        candidates: list[Reason] = []
+        for match in _TOKEN.finditer(analysis.padded):
+            weight = float(per_char[match.start() : match.end()].sum())
+            word = match.group(0)
+            if weight <= 0 or not any(ch.isalnum() for ch in word):
+                continue
+            candidates.append(self._text_reason(label, word, weight, comment.text))
+        meta_weights = occ.meta[0] * weights[self._features.n_features :].astype(np.float64)
+        for name, weight in zip(META_FEATURES, meta_weights):
+            if weight > 0:
+                candidates.append(Reason(label, "signal", _SIGNAL_TEXT[name](analysis.stats), float(weight), name))
+        candidates.sort(key=lambda r: -r.weight)
+        kept = [r for r in candidates if r.weight >= 0.05][:top]
+        return kept
+
+    def _text_reason(self, label: str, word: str, weight: float, original: str) -> Reason:
+        if word in PLACEHOLDERS:
+            return Reason(label, "text", PLACEHOLDERS[word], weight, word)
+        located = _locate(original, word)
+        if located is None:
+            return Reason(label, "text", f'"{word}"', weight, word)
+        start, end = located
+        surface = original[start:end]
+        return Reason(label, "text", f'"{surface}"', weight, word, surface, start, end)
+
+
+_SPACE_SPLIT = re.compile(r"\S+")
+
+
+def _locate(original: str, word: str) -> tuple[int, int] | None:
+    """Character offsets in ``original`` of the words whose normalised form contains ``word``."""
+    tokens = [(m.start(), m.end()) for m in _SPACE_SPLIT.finditer(original[:20_000])]
+    for start, end in tokens:
+        if word in normalise(original[start:end]):
+            piece = original[start:end]
+            lead = len(piece) - len(piece.lstrip(".,;:!?\"'()[]{}<>"))
+            trail = len(piece) - len(piece.rstrip(".,;:!?\"'()[]{}<>"))
+            if end - trail > start + lead and word in normalise(piece[lead : len(piece) - trail]):
+                return start + lead, end - trail
+            return start, end
+    # Spaced-out letters ("f u c k"): join runs of short tokens.
+    for i in range(len(tokens)):
+        for j in range(i + 2, min(i + 24, len(tokens)) + 1):
+            if any(tokens[k][1] - tokens[k][0] > 2 for k in range(i, j)):
+                break
+            if normalise(original[tokens[i][0] : tokens[j - 1][1]]).replace(" ", "") == word:
+                return tokens[i][0], tokens[j - 1][1]
+    return None

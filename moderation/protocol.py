@@ -1,0 +1,166 @@
+"""The standard evaluation protocol, run for a training recipe.
+
+``../shared/datasets/README.md`` fixes the splits: fixed train/test splits (Impermium, OLID, UCC), stratified 5-fold
+(SMS, Instagram, Fox News, Davidson, ETHOS, Stormfront), leave one YouTube video out, and the Wikipedia identity sets
+for evaluation only. A recipe trains on many datasets at once, so the protocol is run in *rounds*: in round ``r`` the
+test side is fold ``r`` of every k-fold and grouped dataset plus, in round 0, the fixed test sides and the
+evaluation-only sets. The recipe is trained once per round on everything else, after dropping from every training
+source each text that occurs in any of the round's test sides. Five trainings cover the whole protocol, and no model
+ever sees a text it is tested on.
+
+Used by ``benchmarks/quality.py`` and by retraining, which reports a candidate's protocol figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .recipes import Recipe, build_sources
+from .training import Source, TrainedModel, metrics_for, train
+
+__all__ = ["run_protocol", "summarise", "ProtocolResult"]
+
+
+@dataclass
+class ProtocolResult:
+    """Per task, per label: the metrics of every fold, and their summary."""
+
+    folds: list[dict[str, Any]]
+    summary: dict[str, dict[str, Any]]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "folds": self.folds, "seconds": round(self.seconds, 1)}
+
+
+def _load_all(names: set[tuple[str, str | None]], data_dir: str | None) -> dict[tuple[str, str | None], pd.DataFrame]:
+    from . import datasets
+
+    return {(name, variant): datasets.load(name, data_dir, variant=variant) for name, variant in sorted(names, key=str)}
+
+
+def run_protocol(
+    chosen: Recipe,
+    data_dir: str | None = None,
+    *,
+    rounds: int = 5,
+    tasks: Sequence[str] | None = None,
+    params: Mapping[str, Any] | None = None,
+    extra_sources: Sequence[Source] = (),
+    progress: Callable[[str], None] | None = None,
+) -> ProtocolResult:
+    """Train ``chosen`` once per round and score every test side of the protocol.
+
+    Parameters
+    ----------
+    chosen : Recipe
+    data_dir : str, optional
+    rounds : int, default=5
+        How many rounds to run (1 runs only round 0: the fixed splits, evaluation-only sets and fold 0).
+    tasks : sequence of str, optional
+        Protocol task names to score (default: all).
+    params : mapping, optional
+        Overrides of the recipe's model parameters.
+    extra_sources : sequence of Source
+        Added to every round's training (a site's own feedback, when retraining).
+    """
+    from . import datasets
+
+    say = progress or (lambda message: None)
+    started = time.perf_counter()
+    all_tasks = [t for t in datasets.protocol() if tasks is None or t.name in tasks]
+    needed = {(t.dataset, t.variant) for t in all_tasks} | {(name, None) for name in chosen.datasets}
+    frames = _load_all(needed, data_dir)
+    splits = {t.name: list(datasets.split_indices(t, frames[(t.dataset, t.variant)])) for t in all_tasks}
+
+    folds: list[dict[str, Any]] = []
+    for r in range(rounds):
+        in_round = [t for t in all_tasks if r < len(splits[t.name])]
+        if not in_round:
+            break
+        exclude: dict[str, set[int]] = {}
+        test_keys: set[str] = set()
+        for t in in_round:
+            _, test = splits[t.name][r]
+            if t.variant is None:
+                exclude.setdefault(t.dataset, set()).update(int(i) for i in test)
+            texts = frames[(t.dataset, t.variant)]["text"].to_numpy()[test]
+            test_keys.update(datasets.text_key(x) for x in texts)
+        base = {name: frames[(name, None)] for name in chosen.datasets}
+        sources = build_sources(chosen, data_dir, exclude={k: sorted(v) for k, v in exclude.items()}, frames=base)
+        sources = [_without(s, test_keys) for s in list(sources) + list(extra_sources)]
+        say(f"round {r + 1}/{rounds}: training on {sum(len(s.data) for s in sources):,} rows, "
+            f"testing {len(in_round)} task(s)")
+        model = train(sources, params={**chosen.params, **(params or {})}, recipe=chosen.name,
+                      threshold_sources=chosen.threshold_sources, progress=False)
+        folds.extend(_score_round(model, in_round, splits, frames, r))
+    summary = summarise(folds)
+    return ProtocolResult(folds, summary, time.perf_counter() - started)
+
+
+def _without(source: Source, keys: set[str]) -> Source:
+    from . import datasets
+
+    frame = source.data if isinstance(source.data, pd.DataFrame) else source.frame()
+    keep = ~frame["text"].map(datasets.text_key).isin(keys)
+    return Source(source.name, frame[keep.to_numpy()].reset_index(drop=True), source.weight, source.domain,
+                  source.max_effective_rows, source.sha256, source.license)
+
+
+def _score_round(
+    model: TrainedModel, in_round: list[Any], splits: dict[str, list[Any]], frames: dict[Any, pd.DataFrame], r: int
+) -> list[dict[str, Any]]:
+    from . import datasets
+
+    moderator = model.moderator()
+    out = []
+    for t in in_round:
+        frame = frames[(t.dataset, t.variant)]
+        _, test = splits[t.name][r]
+        y = datasets.binarise(t, frame)[test]
+        scores = moderator.score_many(frame["text"].iloc[test].tolist())
+        group = None
+        if t.scheme == "group":
+            group = str(frame[t.group_column].iloc[test[0]])
+        for label in t.labels:
+            if label not in moderator.labels:
+                continue
+            m = metrics_for(y, scores[label].to_numpy(), moderator.policy.thresholds.get(label))
+            out.append({"task": t.name, "label": label, "round": r, "scheme": t.scheme, "group": group, **m})
+    return out
+
+
+def summarise(folds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Mean (and, for grouped tasks, worst) of each metric over folds, per ``task/label``."""
+    summary: dict[str, dict[str, Any]] = {}
+    frame = pd.DataFrame(folds)
+    if frame.empty:
+        return summary
+    for (task, label), part in frame.groupby(["task", "label"], sort=False):
+        entry: dict[str, Any] = {"task": task, "label": label, "folds": len(part), "n": int(part["n"].sum())}
+        for metric in ("roc_auc", "average_precision", "brier"):
+            if metric in part:
+                values = part[metric].dropna()
+                if len(values):
+                    entry[metric] = round(float(values.mean()), 4)
+                    entry[f"{metric}_worst"] = round(float(values.min() if metric != "brier" else values.max()), 4)
+        for side in ("hold", "reject"):
+            if side in part:
+                stats = pd.DataFrame([v for v in part[side] if isinstance(v, dict)])
+                if not stats.empty:
+                    entry[side] = {k: round(float(stats[k].mean()), 4) for k in ("precision", "recall", "f1", "threshold")}
+        if (part["scheme"] == "group").any():
+            worst = part.loc[part["roc_auc"].idxmin()]
+            entry["worst_group"] = worst["group"]
+        summary[f"{task}/{label}"] = entry
+    nonfuzzed = summary.get("wikipedia_identity/toxicity", {}).get("roc_auc")
+    fuzzed = summary.get("wikipedia_identity-fuzzed/toxicity", {}).get("roc_auc")
+    if nonfuzzed is not None and fuzzed is not None:
+        summary["wikipedia_identity-fuzzed/toxicity"]["gap_to_nonfuzzed"] = round(nonfuzzed - fuzzed, 4)
+    return summary

@@ -1,0 +1,187 @@
+"""Training recipes: which datasets, with which labels, weights and domains, make a shipped model.
+
+The shared datasets differ in where they come from and in what their labels mean, so a recipe says for each one:
+
+* which of our labels it may teach (``labels``): a hate-speech corpus's "not hate" is no evidence of "not insulting";
+* which labels it may fill with a constant (``fill``): news comments collected for abuse research are not spam;
+* its *domain*: every domain gets its own offset while fitting (:class:`moderation.model.LabelHeads`), so a corpus that
+  is 83% "offensive" tweets does not teach that tweeting is offensive. Sources that are positive-only (the
+  Civil Comments toxic spans) share the ``news`` domain with news corpora that have negatives, or their offset
+  would absorb them;
+* its weight, and a cap on how many rows it counts as.
+
+``moderation train --recipe default`` rebuilds the shipped model from the data directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .errors import InvalidDataError
+from .labels import IDENTITY_ATTACK, INSULT, LABELS, SPAM, TOXICITY
+from .training import Source
+
+__all__ = ["Ingredient", "Recipe", "RECIPES", "recipe", "build_sources"]
+
+
+@dataclass(frozen=True)
+class Ingredient:
+    """One dataset in a recipe (see the module docstring)."""
+
+    dataset: str
+    labels: tuple[str, ...]
+    domain: str
+    weight: float = 1.0
+    fill: Mapping[str, float] = field(default_factory=dict)
+    split: str | None = "train"  # for datasets with a fixed split, the side to train on
+    max_effective_rows: int | None = 10_000
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named list of ingredients plus model parameters and where thresholds are chosen."""
+
+    name: str
+    description: str
+    ingredients: tuple[Ingredient, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    threshold_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    identity_templates: bool = True
+    commercial_only: bool = False
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        return tuple(i.dataset for i in self.ingredients)
+
+
+_NOT_SPAM = {SPAM: 0.0}
+_ABUSE = (TOXICITY, INSULT, IDENTITY_ATTACK)
+
+_SPAM_INGREDIENTS = (
+    Ingredient("youtube", (SPAM,), "youtube"),
+    Ingredient("instagram", (SPAM,), "instagram"),
+    Ingredient("sms", (SPAM,), "sms", weight=0.5),
+)
+
+DEFAULT = Recipe(
+    name="default",
+    description="Every staged dataset whose labels fit ours (train sides only), identity-term templates as "
+    "neutral examples. Includes non-commercial and unclear licenses (UCC, Impermium, OLID, ETHOS, Stormfront).",
+    ingredients=_SPAM_INGREDIENTS
+    + (
+        Ingredient("impermium", (TOXICITY, INSULT), "news", fill=_NOT_SPAM),
+        Ingredient("ucc", (TOXICITY, INSULT), "news", fill=_NOT_SPAM),
+        Ingredient("fox", (TOXICITY, IDENTITY_ATTACK), "fox", fill=_NOT_SPAM),
+        Ingredient("civil_spans", _ABUSE, "news", weight=0.3, fill=_NOT_SPAM),
+        Ingredient("olid", _ABUSE, "olid"),
+        Ingredient("davidson", (TOXICITY, IDENTITY_ATTACK), "davidson"),
+        Ingredient("stormfront", (TOXICITY, IDENTITY_ATTACK), "stormfront"),
+        Ingredient("ethos", (TOXICITY, IDENTITY_ATTACK), "ethos"),
+    ),
+    threshold_sources={
+        SPAM: ("youtube", "instagram"),
+        TOXICITY: ("impermium", "ucc", "fox"),
+        INSULT: ("impermium", "ucc"),
+        IDENTITY_ATTACK: ("fox", "stormfront", "ethos", "davidson"),
+    },
+)
+
+COMMERCIAL = Recipe(
+    name="commercial",
+    description="Only datasets whose licenses allow commercial use of a model trained on them (CC BY 4.0, MIT, "
+    "CC0): YouTube, SMS, Instagram (MIT; see its MANIFEST's caveat), Fox News, Civil Comments toxic spans, Davidson.",
+    ingredients=_SPAM_INGREDIENTS
+    + (
+        Ingredient("fox", (TOXICITY, IDENTITY_ATTACK), "news", fill=_NOT_SPAM),
+        Ingredient("civil_spans", _ABUSE, "news", weight=0.3, fill=_NOT_SPAM),
+        Ingredient("davidson", (TOXICITY, IDENTITY_ATTACK), "davidson"),
+    ),
+    threshold_sources={
+        SPAM: ("youtube", "instagram"),
+        TOXICITY: ("fox",),
+        INSULT: ("civil_spans", "identity_templates"),
+        IDENTITY_ATTACK: ("fox", "davidson"),
+    },
+    commercial_only=True,
+)
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in (DEFAULT, COMMERCIAL)}
+
+
+def recipe(name: str) -> Recipe:
+    """The recipe called ``name``; :class:`InvalidDataError` listing the known ones otherwise."""
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise InvalidDataError(f"unknown recipe {name!r}; known recipes: {', '.join(RECIPES)}") from None
+
+
+def _prepare(frame: pd.DataFrame, ingredient: Ingredient) -> pd.DataFrame:
+    out = pd.DataFrame({"text": frame["text"].to_numpy()})
+    for label in LABELS:
+        if label in ingredient.labels and label in frame:
+            out[label] = pd.to_numeric(frame[label], errors="coerce").to_numpy()
+        elif label in ingredient.fill:
+            out[label] = ingredient.fill[label]
+        else:
+            out[label] = float("nan")
+    keep = out[list(LABELS)].notna().any(axis=1) & (out["text"].str.strip() != "")
+    return out[keep].reset_index(drop=True)
+
+
+def build_sources(
+    chosen: Recipe,
+    data_dir: str | None = None,
+    *,
+    exclude: Mapping[str, Any] | None = None,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+) -> list[Source]:
+    """The training sources of a recipe, read from the data directory.
+
+    Parameters
+    ----------
+    chosen : Recipe
+    data_dir : str, optional
+        The shared datasets directory (default: ``MODERATION_DATA`` or ``../shared/datasets``).
+    exclude : mapping of dataset id to a boolean mask or positions, optional
+        Rows of a dataset (as loaded) to leave out, e.g. the test side of an evaluation fold.
+    frames : mapping of dataset id to DataFrame, optional
+        Already loaded datasets (the protocol runner loads each once).
+    """
+    from . import datasets
+
+    sources = []
+    for ing in chosen.ingredients:
+        entry = datasets.get(ing.dataset)
+        if chosen.commercial_only and not entry.commercial_use:
+            raise InvalidDataError(f"recipe {chosen.name!r} is commercial-only but {ing.dataset!r} is not")
+        frame = frames[ing.dataset] if frames and ing.dataset in frames else datasets.load(ing.dataset, data_dir)
+        keep = pd.Series(True, index=range(len(frame)))
+        if exclude and ing.dataset in exclude:
+            drop = exclude[ing.dataset]
+            keep.iloc[list(drop)] = False
+        if ing.split and "split" in frame and frame["split"].notna().any():
+            keep &= (frame["split"] == ing.split).to_numpy()
+        part = _prepare(frame[keep.to_numpy()].reset_index(drop=True), ing)
+        sources.append(
+            Source(
+                name=ing.dataset,
+                data=part,
+                weight=ing.weight,
+                domain=ing.domain,
+                max_effective_rows=ing.max_effective_rows,
+                sha256={f.path: f.sha256 for f in entry.data_files},
+                license=entry.license,
+            )
+        )
+    if chosen.identity_templates:
+        templates = datasets.identity.training_frame()
+        part = pd.DataFrame({"text": templates["text"]})
+        for label in LABELS:
+            part[label] = 0.0
+        sources.append(Source("identity_templates", part, weight=1.0, domain="news", license="ours (Apache-2.0)"))
+    return sources

@@ -1,0 +1,50 @@
+"""Shared fixtures: a tiny model trained on our own fixture comments, and the shared data directory when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from moderation import Moderator
+from moderation.training import Source, read_labeled, train
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def tiny_frame():
+    """The hand-written fixture comments (ham, spam, toxic) as a validated DataFrame."""
+    return read_labeled(DATA / "tiny_labeled.csv")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory, tiny_frame):
+    """A small model (4,096 buckets) trained on the fixture comments and saved with its sidecar."""
+    model = train(
+        [Source("tiny", tiny_frame)],
+        params={"n_features": 2**12},
+        validation=0.0,
+        progress=False,
+        recipe="tiny",
+    )
+    path = tmp_path_factory.mktemp("models") / "tiny.joblib"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_moderator(tiny_model_path):
+    """A Moderator over the tiny model."""
+    return Moderator.load(tiny_model_path)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The shared datasets directory; tests that need it are skipped when it is absent."""
+    candidates = [os.environ.get("MODERATION_DATA"), Path(__file__).parents[2] / "shared" / "datasets"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    pytest.skip("shared datasets not found (set MODERATION_DATA)")

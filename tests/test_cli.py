@@ -1,0 +1,52 @@
+"""The command line: thin, clear errors, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from moderation.cli import main
+
+
+def test_score_text_with_a_given_model(tiny_model_path, capsys):
+    """`moderation score TEXT --model M --format json` prints one JSON object per comment."""
+    assert main(["score", "you stupid moron", "thanks a lot", "--model", str(tiny_model_path), "--format", "json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["text"] for line in lines] == ["you stupid moron", "thanks a lot"]
+    assert {"scores", "verdict", "reasons", "model_version"} <= set(lines[0])
+
+
+def test_score_a_csv_file(tiny_model_path, tmp_path, capsys):
+    """--file reads a CSV's text column; --format csv writes label columns and the verdict."""
+    path = tmp_path / "c.csv"
+    path.write_text("id,body\n1,hello there\n2,buy pills http://bit.ly/x\n")
+    assert main(["score", "--file", str(path), "--text-column", "body", "--model", str(tiny_model_path),
+                 "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert rows[0].startswith("text,spam,toxicity,verdict") and len(rows) == 3
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["score", "--file", "/nonexistent.csv"], "no such file"),
+    (["score", "x", "--model", "/nonexistent.joblib"], "does not exist"),
+    (["train"], "--recipe NAME or --data"),
+    (["train", "--recipe", "nope"], "unknown recipe 'nope'"),
+    (["evaluate", "/nonexistent.csv"], "no such file|does not exist"),
+])
+def test_errors_exit_2_with_a_message(argv, message, capsys, tiny_model_path):
+    """Bad arguments give exit code 2 and one line on stderr, no traceback."""
+    if argv[0] == "evaluate":
+        argv = [*argv, "--model", str(tiny_model_path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    import re
+
+    assert re.search(message, err)
+
+
+def test_console_script_is_installed():
+    """The `moderation` console script runs and lists its commands."""
+    out = subprocess.run([sys.executable, "-m", "moderation.cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "score" in out.stdout and "train" in out.stdout
