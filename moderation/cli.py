@@ -121,8 +121,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         chosen = recipe(args.recipe)
         sources = build_sources(chosen, args.data_dir)
         params = {**chosen.params, **params}
-        model = train(sources, params=params, recipe=chosen.name, threshold_sources=chosen.threshold_sources,
-                      validation=args.validation, seed=args.seed,
+        model = train(sources, labels=chosen.labels, params=params, recipe=chosen.name,
+                      threshold_sources=chosen.threshold_sources,
+                      precision=chosen.precision, validation=args.validation, seed=args.seed,
                       extra_metadata={"recipe_description": chosen.description,
                                       "commercial_use": chosen.commercial_only})
     elif args.data:

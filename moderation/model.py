@@ -19,7 +19,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidDataError
-from .features import CommentFeatures, Occurrences
+from .features import META_FEATURES, CommentFeatures, Occurrences
+
+#: Dense signals that say a comment disguises its words; they may raise a score, never lower it.
+EVASION_SIGNALS = ("hidden_characters", "fancy_letters", "look_alike_letters")
 
 __all__ = ["LabelHeads", "build_pipeline", "sigmoid", "remap_buckets"]
 
@@ -75,6 +78,10 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         ``domain_features``.
     score_as : mapping of label to domain name or None, default=None
         The domain each label is scored as by default (missing labels: shared weights).
+    nonnegative : sequence of int or None, default=None
+        Columns whose weights are clipped at zero after fitting, for every label: signals that a comment hides its
+        words (zero-width characters, look-alike letters) may raise a score, never lower it, even where a corpus
+        happens to pair them with harmless text.
 
     Attributes
     ----------
@@ -87,6 +94,9 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
     domain_rows_ : ndarray of shape (n_labels, n_domains)
         Training rows per label and domain (0 where a domain never had the label).
     n_train_ : dict of label to (n_rows, n_positive)
+    calibration_ : dict of label to (slope, offset)
+        Platt scaling of the default logit, set by :meth:`calibrate` (identity until then). It is folded into
+        the scoring weights, so explanations stay exact.
     """
 
     def __init__(
@@ -98,6 +108,7 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         domain_features: bool = True,
         hashed_features: int | None = None,
         score_as: Mapping[str, str | None] | None = None,
+        nonnegative: Sequence[int] | None = None,
     ):
         self.labels = labels
         self.alpha = alpha
@@ -106,6 +117,7 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         self.domain_features = domain_features
         self.hashed_features = hashed_features
         self.score_as = score_as
+        self.nonnegative = nonnegative
 
     def _label_names(self, Y: object, n_cols: int) -> tuple[str, ...]:
         if isinstance(Y, pd.DataFrame):
@@ -192,11 +204,40 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
             intercepts.append(head.intercept_[0])
             self.n_train_[label] = (int(len(known)), int(round(positives)))
         self.coef_ = np.vstack(coefs).astype(np.float32)
+        if self.nonnegative:
+            columns = list(self.nonnegative)
+            self.coef_[:, columns] = np.maximum(self.coef_[:, columns], 0)
         self.intercept_ = np.asarray(intercepts, dtype=np.float64)
         self.domain_offset_ = np.vstack(offsets) if n_domains else np.zeros((len(self.labels_), 0))
         self.n_features_in_ = n_features
         self.classes_ = np.array(self.labels_)
+        self.calibration_: dict[str, tuple[float, float]] = {}
+        self.__dict__.pop("_scoring_cache", None)
         return self
+
+    def calibrate(self, X: sp.spmatrix | np.ndarray, Y: object) -> dict[str, tuple[float, float]]:
+        """Fit Platt scaling per label on held-out rows (``Y`` with NaN where unknown); return the slopes and offsets.
+
+        A label with too few rows of either class, or whose fitted slope is not positive, keeps the identity.
+        """
+        check_is_fitted(self, "coef_")
+        from sklearn.linear_model import LogisticRegression
+
+        self.calibration_ = {}
+        self.__dict__.pop("_scoring_cache", None)
+        logits = self.decision_function(X)
+        values = np.asarray(Y, dtype=np.float64).reshape(len(logits), -1)
+        for j, label in enumerate(self.labels_):
+            known = np.isfinite(values[:, j])
+            y = values[known, j] >= 0.5
+            if y.sum() < 5 or (~y).sum() < 5:
+                continue
+            fit = LogisticRegression(C=1e4).fit(logits[known, j : j + 1], y.astype(int))
+            slope, offset = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+            if slope > 0:
+                self.calibration_[label] = (slope, offset)
+        self.__dict__.pop("_scoring_cache", None)
+        return dict(self.calibration_)
 
     # -- scoring ----------------------------------------------------------------------------------------------
 
@@ -218,7 +259,9 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
             intercepts = np.empty(len(self.labels_))
             for j, label in enumerate(self.labels_):
                 target = (self.score_as or {}).get(label) if domain == "default" else domain
-                weights[j], intercepts[j] = self._label_weights(j, target)
+                coef, intercept = self._label_weights(j, target)
+                slope, offset = getattr(self, "calibration_", {}).get(label, (1.0, 0.0))
+                weights[j], intercepts[j] = coef * slope, intercept * slope + offset
             cache[domain] = (weights, intercepts)
         return cache[domain]
 
@@ -297,6 +340,7 @@ def build_pipeline(
                     domain_features=domain_features,
                     hashed_features=n_features,
                     score_as=dict(score_as) if score_as else None,
+                    nonnegative=[n_features + META_FEATURES.index(name) for name in EVASION_SIGNALS],
                 ),
             ),
         ]

@@ -435,6 +435,13 @@ class Moderator:
 
     def _text_reason(self, label: str, word: str, weight: float, original: str) -> Reason:
         if word in PLACEHOLDERS:
+            if word == "zzurl":
+                urls = find_urls(original)
+                start = original.find(urls[0]) if urls else -1
+                if start >= 0:
+                    surface = urls[0]
+                    return Reason(label, "text", f"a link ({surface[:60]})", weight, word, surface, start,
+                                  start + len(surface))
             return Reason(label, "text", PLACEHOLDERS[word], weight, word)
         located = _locate(original, word)
         if located is None:
@@ -448,14 +455,15 @@ _SPACE_SPLIT = re.compile(r"\S+")
 
 
 def _locate(original: str, word: str) -> tuple[int, int] | None:
-    """Character offsets in ``original`` of the words whose normalised form contains ``word``."""
+    """Character offsets in ``original`` of the word (or spaced-out letters) whose normalised form is ``word``."""
     tokens = [(m.start(), m.end()) for m in _SPACE_SPLIT.finditer(original[:20_000])]
     for start, end in tokens:
-        if word in normalise(original[start:end]):
-            piece = original[start:end]
+        piece = original[start:end]
+        if word in _TOKEN.findall(normalise(piece)):
             lead = len(piece) - len(piece.lstrip(".,;:!?\"'()[]{}<>"))
             trail = len(piece) - len(piece.rstrip(".,;:!?\"'()[]{}<>"))
-            if end - trail > start + lead and word in normalise(piece[lead : len(piece) - trail]):
+            inner = piece[lead : len(piece) - trail]
+            if inner and word in _TOKEN.findall(normalise(inner)):
                 return start + lead, end - trail
             return start, end
     # Spaced-out letters ("f u c k"): join runs of short tokens.

@@ -97,9 +97,9 @@ def run_protocol(
         sources = [_without(s, test_keys) for s in list(sources) + list(extra_sources)]
         say(f"round {r + 1}/{rounds}: training on {sum(len(s.data) for s in sources):,} rows, "
             f"testing {len(in_round)} task(s)")
-        model = train(sources, params={**chosen.params, **(params or {})}, recipe=chosen.name,
-                      threshold_sources=chosen.threshold_sources, progress=False)
-        folds.extend(_score_round(model, in_round, splits, frames, r))
+        model = train(sources, labels=chosen.labels, params={**chosen.params, **(params or {})}, recipe=chosen.name,
+                      threshold_sources=chosen.threshold_sources, precision=chosen.precision, progress=False)
+        folds.extend(_score_round(model, chosen, in_round, splits, frames, r))
     summary = summarise(folds)
     return ProtocolResult(folds, summary, time.perf_counter() - started)
 
@@ -114,25 +114,44 @@ def _without(source: Source, keys: set[str]) -> Source:
 
 
 def _score_round(
-    model: TrainedModel, in_round: list[Any], splits: dict[str, list[Any]], frames: dict[Any, pd.DataFrame], r: int
+    model: TrainedModel,
+    chosen: Recipe,
+    in_round: list[Any],
+    splits: dict[str, list[Any]],
+    frames: dict[Any, pd.DataFrame],
+    r: int,
 ) -> list[dict[str, Any]]:
+    """Metrics of every task's test side, scored as the model scores news comments (``as`` = "default") and,
+    where the task's dataset was trained in a domain of its own, also as that domain."""
     from . import datasets
+    from .moderator import Moderator
+    from .recipes import domain_of
 
-    moderator = model.moderator()
+    default = model.moderator()
     out = []
     for t in in_round:
         frame = frames[(t.dataset, t.variant)]
         _, test = splits[t.name][r]
         y = datasets.binarise(t, frame)[test]
-        scores = moderator.score_many(frame["text"].iloc[test].tolist())
-        group = None
-        if t.scheme == "group":
-            group = str(frame[t.group_column].iloc[test[0]])
-        for label in t.labels:
-            if label not in moderator.labels:
-                continue
-            m = metrics_for(y, scores[label].to_numpy(), moderator.policy.thresholds.get(label))
-            out.append({"task": t.name, "label": label, "round": r, "scheme": t.scheme, "group": group, **m})
+        texts = frame["text"].iloc[test].tolist()
+        group = str(frame[t.group_column].iloc[test[0]]) if t.scheme == "group" else None
+        runs = [("default", default)]
+        domain = domain_of(chosen, t.dataset)
+        if domain is not None:
+            runs.append((domain, Moderator(model.pipeline, model.metadata, domain=domain)))
+        seen: dict[str, Any] = {}
+        for scored_as, moderator in runs:
+            scores = moderator.score_many(texts)
+            for label in t.labels:
+                if label not in moderator.labels:
+                    continue
+                values = scores[label].to_numpy()
+                if scored_as != "default" and np.allclose(values, seen[label]):
+                    continue  # the default already scores this label as this domain
+                seen[label] = values
+                m = metrics_for(y, values, moderator.policy.thresholds.get(label))
+                name = label if scored_as == "default" else f"{label}@{scored_as}"
+                out.append({"task": t.name, "label": name, "round": r, "scheme": t.scheme, "group": group, **m})
     return out
 
 

@@ -70,6 +70,9 @@ _INVISIBLE = dict.fromkeys(
     None,
 )
 # Control characters other than tab and newline are removed; tab and newline become spaces later.
+_HIDDEN_IN_WORD = re.compile(
+    "(?<=\\w)[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]+(?=\\w)"
+)
 _CONTROLS = dict.fromkeys([c for c in range(0x20) if c not in (9, 10, 13)] + list(range(0x7F, 0xA0)), None)
 _DELETE = {**_INVISIBLE, **_CONTROLS}
 
@@ -80,10 +83,23 @@ _HOMOGLYPHS = str.maketrans(
         "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ɡ": "g", "һ": "h",
         "ԛ": "q", "ѡ": "w", "ա": "w", "ո": "n", "ս": "u", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i",
         "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w", "ϲ": "c",
-        "ı": "i", "ł": "l", "ø": "o", "đ": "d",
+        "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ԝ": "w", "ɑ": "a", "ɩ": "i", "ʋ": "u", "ѵ": "v", "ԍ": "g",
+        # small capitals, common in "fancy text" generators (NFKC leaves them alone)
+        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
+        "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u",
+        "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
     }
 )
-_CONFUSABLE = "авеёкмнорстухѕіїјԁɡһԛѡաոսαβεηικνορτυχγωϲıłøđ"
+_CONFUSABLE = "".join(chr(c) for c in _HOMOGLYPHS)
+_LATIN = re.compile(r"[a-z]")
+_LOOKALIKE = re.compile(f"[{_CONFUSABLE}]")
+_LOOKALIKE_WORD = re.compile(rf"\w*[{_CONFUSABLE}]\w*")
+# Spaced-out words ("f u c k", "1 d 1 0 t"): single letters, leet characters or look-alikes, one separator.
+_SPACED_CHAR = "a-z0134579@$!"
+_SPACED = re.compile(
+    rf"(?<![\w@$!])[{_SPACED_CHAR}{_CONFUSABLE}]([ .\-_*·•]{{1,2}})[{_SPACED_CHAR}{_CONFUSABLE}]"
+    rf"(?:\1[{_SPACED_CHAR}{_CONFUSABLE}]){{1,}}(?![\w@$!])"
+)
 _MIXED_WORD = re.compile(
     rf"\w*(?:[a-z0-9]\w*[{_CONFUSABLE}]|[{_CONFUSABLE}]\w*[a-z0-9])\w*"
 )
@@ -95,18 +111,26 @@ _URL = re.compile(
     re.I,
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_MENTION = re.compile(r"(?<![\w@])@\w{2,}")
+_MENTION = re.compile(r"(?<![\w@$!])@\w{2,}")
 
 # Leetspeak: digits and symbols between letters, and $ or @ at a word's edge next to letters.
 _LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
-                           "|": "l", "€": "e", "9": "g", "8": "b"})
-_LEET_INNER = re.compile(r"(?<=[a-z])[0134579@$!|€8]{1,3}(?=[a-z])")
-_LEET_EDGE = re.compile(r"(?<=[a-z])\${1,3}(?![\w$])|(?<![\w$@])[$@](?=[a-z]{2})|(?<![\w$@])[1!|](?=[a-z]{3})")
+                           "|": "l", "€": "e", "9": "g", "8": "b", "(": "c"})
+_LEET_INNER = re.compile(r"(?<=[a-z])[0134579@$!|€8(]{1,8}(?=[a-z])")  # long runs are stretched leet: h11111t
+# At a word's edge: a trailing run holding $ or @ (l3$5), a leading $ or @ ($hit, @ss), and a leading digit before
+# three letters (5tupid, 1diot; not 1st or 4th). The two kinds are gated separately: each is rare.
+_LEET_SYMBOL_EDGE = re.compile(r"(?<=[a-z])(?=[0134579@$]{0,2}[$@])[0134579@$]{1,3}(?![\w$@])|(?<![\w$@])[$@](?=[a-z]{2})")
+_LEET_DIGIT_EDGE = re.compile(
+    r"(?<![\w$@!])[0134579!](?=[a-z]{3})"  # a leading digit before three letters: 5tupid, 1diot (not 1st, 4th)
+    r"|(?<=(?<![\w$@])[a-z])(?<=[a-z])[0134579]{2,3}(?![\w$@])"  # one letter, then digits: p155, a55
+    r"|(?<=[a-z]{3})[013](?![\w$@])"  # three letters, then 0, 1 or 3: asshol3, 1mb3c1l3 (not mp3, covid19)
+)
+_LEET_DIGIT_GATE = re.compile(r"[0134579!][a-z]{3}|[a-z][0134579]{2,3}\b|[a-z]{3}[013]\b")
 
-_SPACED = re.compile(r"\b[a-z]([ .\-_*·•]{1,2})[a-z](?:\1[a-z]){1,}\b")
 # Letters rarely doubled in English are squeezed from two repeats; any other character from three.
-_STRETCH = re.compile(r"([uiahkwxjqvy])\1+|(.)\2{2,}", re.S)
-_LEET_GATE = re.compile(r"[a-z][0134579@$!|€8]")
+_STRETCH = re.compile(r"(\D)\1+")
+_RARELY_DOUBLED = frozenset("uiahkwxjqvy")
+_LEET_GATE = re.compile(r"[a-z][0134579@$!|€8(]")
 _URL_GATE = re.compile(r"://|www\.|[a-z0-9]\.[a-z]{2}")
 _ASCII_UPPER = bytes(range(65, 91))
 _ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
@@ -159,7 +183,17 @@ def _html_to_text(text: str) -> tuple[str, int]:
 
 
 def _squeeze(match: re.Match[str]) -> str:
-    return match.group(1) or match.group(2) * 2
+    run = match.group(0)
+    ch = run[0]
+    if ch in _RARELY_DOUBLED:
+        return ch  # "fuuuck", "stuupid", "shiiit"
+    if len(run) < 3:
+        return run  # "good", "all", "too"
+    return ch if ch in "eo" else ch * 2  # "mooooron" -> "moron", "!!!!" -> "!!"
+
+
+def _leet(match: re.Match[str]) -> str:
+    return match.group(0).translate(_LEET_MAP)
 
 
 def _join_spaced(match: re.Match[str]) -> str:
@@ -199,16 +233,23 @@ def normalise_with_stats(text: str) -> tuple[str, TextStats]:
     n_fancy = n_invisible = n_homoglyph_words = 0
     if not text.isascii():
         stripped = text.translate(_DELETE)
-        n_invisible = len(text) - len(stripped)
+        n_invisible = len(_HIDDEN_IN_WORD.findall(text)) if len(stripped) != len(text) else 0
         folded = unicodedata.normalize("NFKC", stripped)
         n_fancy = sum(a != b for a, b in zip(stripped, folded)) if len(folded) == len(stripped) else abs(
             len(folded) - len(stripped)
         ) or 1
-        text = folded.casefold()
+        text = _SPACED.sub(_join_spaced, folded.casefold())
         if not text.isascii():
-            text, n_homoglyph_words = _MIXED_WORD.subn(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
+            latin = len(_LATIN.findall(text))
+            lookalike = len(_LOOKALIKE.findall(text))
+            if lookalike and latin > 2 * lookalike:
+                # Mostly Latin text: any look-alike letter is a disguise.
+                n_homoglyph_words = len(_LOOKALIKE_WORD.findall(text))
+                text = text.translate(_HOMOGLYPHS)
+            else:
+                text, n_homoglyph_words = _MIXED_WORD.subn(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
     else:
-        text = text.translate(_CONTROLS).lower()
+        text = _SPACED.sub(_join_spaced, text.translate(_CONTROLS).lower())
 
     n_emails = n_mentions = 0
     if "@" in text:
@@ -226,10 +267,11 @@ def normalise_with_stats(text: str) -> tuple[str, TextStats]:
         text, n_mentions = _MENTION.subn(" zzmention ", text)
 
     if _LEET_GATE.search(text):
-        text = _LEET_INNER.sub(lambda m: m.group(0).translate(_LEET_MAP), text)
-    if "$" in text or "@" in text or "1" in text or "!" in text or "|" in text:
-        text = _LEET_EDGE.sub(lambda m: m.group(0).translate(_LEET_MAP), text)
-    text = _SPACED.sub(_join_spaced, text)
+        text = _LEET_INNER.sub(_leet, text)
+    if "$" in text or "@" in text:
+        text = _LEET_SYMBOL_EDGE.sub(_leet, text)
+    if _LEET_DIGIT_GATE.search(text):
+        text = _LEET_DIGIT_EDGE.sub(_leet, text)
     text = _STRETCH.sub(_squeeze, text)
     text = _DIGITS.sub("0", text)
     text = " ".join(text.split())

@@ -268,11 +268,18 @@ def choose_thresholds(
         notes["unreachable"] = ["hold", "reject"]
         return Thresholds(1.0, 1.0), notes
     prec, _, thr = precision_recall_curve(y_true, y_score)
-    prec, thr = prec[:-1], thr
-    stays = np.minimum.accumulate(prec[::-1])[::-1]  # min precision over this threshold and every higher one
+    prec = prec[:-1]
+    # How many comments each threshold flags: a precision measured on a handful of top scores is noise, so the
+    # running minimum only looks at thresholds that flag at least `min_support` comments.
+    flagged = np.array([np.count_nonzero(y_score >= t) for t in thr]) if len(thr) < 5000 else (
+        len(y_score) - np.searchsorted(np.sort(y_score), thr, side="left"))
+    min_support = max(5, min(20, int(0.05 * y_true.sum())))
+    supported = flagged >= min_support
+    stays = np.where(supported, prec, np.inf)
+    stays = np.minimum.accumulate(stays[::-1])[::-1]  # min precision over this threshold and every higher one
     chosen, unreachable = {}, []
     for name in ("hold", "reject"):
-        ok = np.flatnonzero(stays >= precision[name])
+        ok = np.flatnonzero(supported & (stays >= precision[name]))
         if len(ok):
             chosen[name] = float(round(thr[ok[0]], 4))
         else:
@@ -324,7 +331,7 @@ def train(
     params: Mapping[str, Any] | None = None,
     validation: float = 0.2,
     threshold_sources: Mapping[str, Sequence[str]] | None = None,
-    precision: Mapping[str, float] = DEFAULT_PRECISION,
+    precision: Mapping[str, Any] = DEFAULT_PRECISION,
     seed: int = 0,
     progress: bool = True,
     recipe: str = "custom",
@@ -346,7 +353,8 @@ def train(
         Which sources' held-out rows choose each label's thresholds (default: every source with that label). Use
         the sources closest to the comments you will score: precision depends on how common a label is.
     precision : mapping, default=DEFAULT_PRECISION
-        Target precision at the ``hold`` and ``reject`` thresholds.
+        Target precision at the ``hold`` and ``reject`` thresholds; per label as ``{label: {"hold": .., "reject": ..}}``
+        (labels not named use DEFAULT_PRECISION).
     seed : int
         Seeds the validation split; fitting itself is deterministic.
 
@@ -372,7 +380,7 @@ def train(
         f["_weight"] = source.weight * (min(1.0, cap / n) if cap else 1.0)
         frames.append(f)
     data = pd.concat(frames, ignore_index=True)
-    present = [c for c in data.columns if not c.startswith("_") and c != "text"]
+    present = [c for c in data.columns if not c.startswith("_") and c != "text" and data[c].notna().any()]
     if labels is None:
         labels = [c for c in LABELS if c in present] + [c for c in present if c not in LABELS]
     missing = [c for c in labels if c not in data.columns]
@@ -414,15 +422,24 @@ def train(
     validation_metrics: dict[str, Any] = {}
     threshold_notes: dict[str, Any] = {}
     if held.any():
-        scores = pipeline.predict_proba(data.loc[held, "text"].tolist())
         val = data.loc[held].reset_index(drop=True)
+        val_X = pipeline.named_steps["features"].transform(val["text"].tolist())
+        targets = val[list(labels)].copy()
+        for label in labels:
+            names = (threshold_sources or {}).get(label)
+            if names:
+                targets.loc[~val["_source"].isin(names), label] = np.nan
+        calibration = pipeline.named_steps["heads"].calibrate(val_X, targets)
+        say(f"calibrated {len(calibration)} label(s) on held-out rows")
+        scores = pipeline.named_steps["heads"].predict_proba(val_X)
         for j, label in enumerate(labels):
             names = (threshold_sources or {}).get(label)
             rows = val[label].notna() & (val["_source"].isin(names) if names else True)
             if rows.sum() == 0:
                 t, notes = Thresholds(0.5, 0.9), {"note": "no validation rows; defaults 0.5 / 0.9"}
             else:
-                t, notes = choose_thresholds(val.loc[rows, label], scores[rows.to_numpy(), j], precision)
+                target = precision.get(label, DEFAULT_PRECISION) if "hold" not in precision else precision
+                t, notes = choose_thresholds(val.loc[rows, label], scores[rows.to_numpy(), j], target)
                 validation_metrics[label] = metrics_for(val.loc[rows, label], scores[rows.to_numpy(), j], t)
                 notes["sources"] = sorted(val.loc[rows, "_source"].unique())
             thresholds[label] = {"hold": t.hold, "reject": t.reject}
@@ -439,7 +456,7 @@ def train(
         json.dumps([s.name for s in sources] + [params, seed, recipe], default=str).encode()
     ).hexdigest()[:8]
     metadata: dict[str, Any] = {
-        "model_id": f"{recipe}-{created:%Y%m%d}-{fingerprint}",
+        "model_id": f"{recipe}-{created:%Y%m%dT%H%M%S}-{fingerprint}",
         "recipe": recipe,
         "created": created.isoformat(),
         "library": f"moderation {__version__}",
@@ -449,6 +466,7 @@ def train(
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
         "seed": seed,
         "validation_share": validation,
+        "calibration": {k: {"slope": a, "offset": b} for k, (a, b) in heads.calibration_.items()},
         "sources": [
             {
                 "name": s.name,

@@ -1,0 +1,128 @@
+"""Quality on the standard evaluation protocol (../shared/datasets/README.md), plus checks of the shipped model.
+
+    python benchmarks/quality.py [--recipe default] [--rounds 5] [--out benchmarks/results/quality-default.json]
+
+For each protocol task it prints ROC AUC (mean over folds, and the worst fold), average precision and F1 at the
+hold and reject thresholds of the model trained in that round. A label written ``toxicity@olid`` is scored as that
+dataset's own training domain; plain ``toxicity`` is scored as the shipped model scores news comments.
+Then, for the shipped model: neutral identity statements (held out from training) under the hold threshold, and
+the recall kept on obfuscated abusive comments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# Reference ROC AUC figures from ../shared/datasets/README.md and the targets of issue 2.
+REFERENCES = {
+    "impermium": "alt-profanity-check 0.819, BiLSTM (Jigsaw) 0.838, TF-IDF+LR (Impermium only) 0.913; target >= 0.92",
+    "olid": "alt-profanity-check 0.838, BiLSTM (Jigsaw) 0.798; target >= 0.87",
+    "ucc-hostile": "alt-profanity-check 0.728, BiLSTM (Jigsaw) 0.781; target >= 0.82",
+    "youtube": "TF-IDF+LR 0.990 (Shakira fold), SpamAssassin+Bayes 0.889; target mean >= 0.99, F1 >= 0.95",
+    "sms": "target >= 0.99",
+    "wikipedia_identity-fuzzed": "target: gap to non-fuzzed <= 0.01",
+}
+
+
+def _fmt(value, width=7):
+    return f"{value:>{width}.4f}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
+
+
+def print_protocol(summary: dict) -> None:
+    by_task: dict[str, list] = {}
+    for entry in summary.values():
+        by_task.setdefault(entry["task"], []).append(entry)
+    for task, entries in by_task.items():
+        print(f"\n{task}  ({entries[0]['folds']} fold(s), {entries[0]['n']:,} test rows)")
+        if task in REFERENCES:
+            print(f"  reference: {REFERENCES[task]}")
+        print(f"  {'label':34} {'ROC AUC':>7} {'worst':>7} {'AP':>7} {'F1@hold':>7} {'F1@rej':>7} {'Brier':>7}")
+        for e in entries:
+            extra = f"  gap {e['gap_to_nonfuzzed']:+.4f}" if "gap_to_nonfuzzed" in e else ""
+            extra += f"  worst: {e['worst_group']}" if "worst_group" in e else ""
+            print(f"  {e['label']:34} {_fmt(e.get('roc_auc'))} {_fmt(e.get('roc_auc_worst'))} "
+                  f"{_fmt(e.get('average_precision'))} {_fmt(e.get('hold', {}).get('f1'))} "
+                  f"{_fmt(e.get('reject', {}).get('f1'))} {_fmt(e.get('brier'))}{extra}")
+
+
+def shipped_checks(model: str | None) -> dict:
+    """Identity statements and evasion recall for a saved model (default: the shipped one)."""
+    import numpy as np
+
+    from moderation import Moderator
+    from moderation.datasets import evasion, identity
+
+    moderator = Moderator.load(model)
+    out: dict = {"model": moderator.version}
+    statements = identity.held_out_frame()["text"].tolist()
+    frame = moderator.score_many(statements)
+    rows = []
+    for label in ("toxicity", "insult", "identity_attack"):
+        if label in moderator.labels:
+            hold = moderator.policy.thresholds[label].hold
+            over = frame[label] >= hold
+            rows.append({"label": label, "hold": hold, "statements": len(statements), "at_or_over_hold": int(over.sum()),
+                         "max_score": round(float(frame[label].max()), 4),
+                         "examples_over": [s for s, o in zip(statements, over) if o][:5]})
+    out["identity_statements"] = rows
+    ev = evasion.evasion_set()
+    scores = moderator.score_many(ev["text"].tolist())
+    label = "toxicity"
+    hold = moderator.policy.thresholds[label].hold
+    flagged = scores[label].to_numpy() >= hold
+    methods = {}
+    plain = flagged[(ev["method"] == "original").to_numpy()].mean()
+    for method in ev["method"].unique():
+        mask = (ev["method"] == method).to_numpy()
+        methods[method] = round(float(flagged[mask].mean()), 4)
+    out["evasion"] = {"label": label, "hold": hold, "recall_by_method": methods,
+                      "plain_recall": round(float(plain), 4),
+                      "worst_ratio_to_plain": round(float(min(v for k, v in methods.items() if k != "original") / plain), 4)
+                      if plain else None}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="default")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--data-dir")
+    parser.add_argument("--model", help="saved model for the shipped-model checks (default: the shipped one)")
+    parser.add_argument("--skip-protocol", action="store_true")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    from moderation.recipes import recipe
+
+    result: dict = {"recipe": args.recipe, "date": time.strftime("%Y-%m-%d")}
+    if not args.skip_protocol:
+        from moderation.protocol import run_protocol
+
+        res = run_protocol(recipe(args.recipe), args.data_dir, rounds=args.rounds,
+                           progress=lambda m: print(m, file=sys.stderr, flush=True))
+        print(f"standard protocol, recipe {args.recipe}, {args.rounds} round(s), {res.seconds:.0f} s")
+        print_protocol(res.summary)
+        result["protocol"] = res.to_dict()
+    checks = shipped_checks(args.model)
+    result["shipped_model_checks"] = checks
+    print(f"\nshipped model {checks['model']}")
+    for row in checks["identity_statements"]:
+        print(f"  neutral identity statements at or over the {row['label']} hold threshold ({row['hold']:.3f}): "
+              f"{row['at_or_over_hold']} of {row['statements']} (max score {row['max_score']:.3f})")
+    ev = checks["evasion"]
+    print(f"  evasion: toxicity recall at hold, plain {ev['plain_recall']:.3f}; by method {ev['recall_by_method']}; "
+          f"worst/plain {ev['worst_ratio_to_plain']}")
+    out = Path(args.out or HERE / "results" / f"quality-{args.recipe}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=str) + "\n")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

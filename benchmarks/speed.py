@@ -1,0 +1,122 @@
+"""Speed of the library on one core: batch throughput, single-comment latency, load time, memory, file size.
+
+Measured on the news comments of ``civil-comments-toxic-spans`` (mean ~209 characters), all labels at once.
+
+    python benchmarks/speed.py [--model PATH] [--n 10000] [--out benchmarks/results/speed.json]
+
+Targets (issue 2): >= 5,000 comments/s in batch, single-comment p50 <= 1 ms, load <= 1 s, peak memory <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+HERE = Path(__file__).resolve().parent
+
+
+def _comments(n: int) -> list[str]:
+    import pandas as pd
+
+    from moderation import datasets
+
+    try:
+        path = datasets.data_dir() / "civil-comments-toxic-spans" / "comments.csv"
+        texts = pd.read_csv(path)["comment_text"].astype(str).tolist()
+    except Exception as exc:  # no data directory: say so and use our fixtures, repeated
+        print(f"(shared data not found: {exc}; using the fixture comments)", file=sys.stderr)
+        texts = pd.read_csv(HERE.parent / "tests" / "data" / "tiny_labeled.csv")["text"].tolist()
+    return (texts * (n // len(texts) + 1))[:n]
+
+
+def _child(model: str | None, n: int) -> None:
+    """Runs in a fresh process so load time and peak memory are the library's own."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    texts = _comments(n)
+    import numpy as np
+
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    from moderation import Moderator
+
+    moderator = Moderator.load(model)
+    load_s = time.perf_counter() - started
+    moderator.score_many(texts[:200])  # warm up (lazy caches)
+    started = time.perf_counter()
+    moderator.score_many(texts)
+    batch_s = time.perf_counter() - started
+    latencies = []
+    for text in texts[:2000]:
+        t0 = time.perf_counter()
+        moderator.score(text)
+        latencies.append(time.perf_counter() - t0)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    chars = sum(len(t) for t in texts)
+    print(json.dumps({
+        "model": moderator.version,
+        "labels": list(moderator.labels),
+        "comments": len(texts),
+        "mean_chars": round(chars / len(texts), 1),
+        "batch_comments_per_s": round(len(texts) / batch_s),
+        "batch_chars_per_s": round(chars / batch_s),
+        "single_p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 3),
+        "single_p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 3),
+        "load_s": round(load_s, 3),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_before_import_mb": round(base_rss / 1024, 1),
+    }))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="model file (default: the shipped one)")
+    parser.add_argument("--n", type=int, default=10_000, help="comments in the batch (default 10,000)")
+    parser.add_argument("--out", default=str(HERE / "results" / "speed.json"))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.model, args.n)
+        return 0
+    cmd = [sys.executable, __file__, "--child", "--n", str(args.n)] + (["--model", args.model] if args.model else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    from moderation.moderator import default_model_path
+
+    model_path = Path(args.model) if args.model else default_model_path()
+    result["model_file_mb"] = round(model_path.stat().st_size / 1e6, 2)
+    result["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, one core used"
+    result["python"] = platform.python_version()
+    targets = {
+        "batch_comments_per_s": (">=", 5000),
+        "single_p50_ms": ("<=", 1.0),
+        "load_s": ("<=", 1.0),
+        "peak_rss_mb": ("<=", 300),
+        "model_file_mb": ("<=", 30),
+    }
+    print(f"model {result['model']}, {result['comments']:,} news comments, mean {result['mean_chars']} chars, one core")
+    print(f"{'measure':24} {'value':>12} {'target':>10}  met")
+    for key in ("batch_comments_per_s", "batch_chars_per_s", "single_p50_ms", "single_p99_ms", "load_s",
+                "peak_rss_mb", "model_file_mb"):
+        op, bound = targets.get(key, ("", None))
+        met = "" if bound is None else ("yes" if (result[key] >= bound if op == ">=" else result[key] <= bound) else "NO")
+        target = "" if bound is None else f"{op} {bound}"
+        print(f"{key:24} {result[key]:>12,} {target:>10}  {met}")
+    result["targets"] = {k: f"{op} {b}" for k, (op, b) in targets.items()}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
