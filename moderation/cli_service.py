@@ -6,7 +6,8 @@ imported inside the handlers, so ``moderation --help`` stays fast and ``serve`` 
 ``PROMETHEUS_MULTIPROC_DIR`` before anything imports ``prometheus_client``.
 
 Every command finds the database the same way as the server: ``--db``, else ``--instance``/moderation.sqlite3, else
-``$MODERATION_DB`` / ``$DATABASE``, else ``$MODERATION_INSTANCE``/moderation.sqlite3, else ./instance/moderation.sqlite3.
+``$MODERATION_DB`` / ``$DATABASE``, else ``$MODERATION_INSTANCE``/moderation.sqlite3, else
+./instance/moderation.sqlite3.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ __all__ = ["add_service_commands"]
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--instance", metavar="DIR", help="instance directory (default: $MODERATION_INSTANCE or ./instance)")
+    parser.add_argument(
+        "--instance", metavar="DIR", help="instance directory (default: $MODERATION_INSTANCE or ./instance)"
+    )
     parser.add_argument("--db", metavar="PATH", help="SQLite database (default: INSTANCE/moderation.sqlite3)")
 
 
@@ -38,7 +41,9 @@ def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.Argume
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default: %(default)s)")
     serve.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is restarted")
     serve.add_argument("--model", metavar="PATH", help="model file (default: $MODERATION_MODEL or the shipped model)")
-    serve.add_argument("--site", default="http://localhost", help="URL of the site created on first start (default: %(default)s)")
+    serve.add_argument(
+        "--site", default="http://localhost", help="URL of the site created on first start (default: %(default)s)"
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     _store_options(serve)
@@ -81,11 +86,17 @@ def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.Argume
     storing = update.add_mutually_exclusive_group()
     storing.add_argument("--store", dest="store", action="store_true", default=None, help="keep checked comments")
     storing.add_argument("--no-store", dest="store", action="store_false", help="keep no checked comments")
-    update.add_argument("--approved-sample-rate", metavar="RATE",
-                        help="share of approved comments kept for audits, 0..1 ('default': the server's setting)")
-    update.add_argument("--policy", metavar="FILE",
-                        help="JSON file ('-': stdin) with thresholds, blocked_words, allowed_words, blocked_domains; "
-                        "replaces the site's policy settings")
+    update.add_argument(
+        "--approved-sample-rate",
+        metavar="RATE",
+        help="share of approved comments kept for audits, 0..1 ('default': the server's setting)",
+    )
+    update.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="JSON file ('-': stdin) with thresholds, blocked_words, allowed_words, blocked_domains; "
+        "replaces the site's policy settings",
+    )
     _store_options(update)
     update.set_defaults(func=_sites_update)
 
@@ -120,7 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.threads < 1:
         return _fail("--workers and --threads must be at least 1")
 
-    from moderation import Moderator, ModerationError
+    from moderation import ModerationError, Moderator
 
     try:
         model = Moderator.load(os.environ.get("MODERATION_MODEL") or None)
@@ -140,13 +151,23 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if created:
         _, key = created
-        host = args.bind if not args.bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + args.bind.rsplit(":", 1)[1]
+        host = (
+            args.bind if not args.bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + args.bind.rsplit(":", 1)[1]
+        )
         print("Check a comment:\n")
         print(f"    curl -s http://{host}/v1/comments/check -H 'Authorization: Bearer {key}' \\")
-        print("         -H 'Content-Type: application/json' -d '{\"text\": \"Thanks, very informative.\"}'\n", flush=True)
+        print(
+            "         -H 'Content-Type: application/json' -d '{\"text\": \"Thanks, very informative.\"}'\n", flush=True
+        )
     prepare_metrics_dir(instance)
-    run(bind=args.bind, workers=args.workers, threads=args.threads, timeout=args.timeout,
-        access_log=args.access_log, log_level=args.log_level)
+    run(
+        bind=args.bind,
+        workers=args.workers,
+        threads=args.threads,
+        timeout=args.timeout,
+        access_log=args.access_log,
+        log_level=args.log_level,
+    )
     return 0
 
 
@@ -213,8 +234,15 @@ def _sites_list(args: argparse.Namespace) -> int:
     storage = _storage(args)
     rows = [("ID", "URL", "NAME", "STORE", "KEYS")]
     for site in storage.list_sites():
-        rows.append((str(site.id), site.url, site.name or "", "yes" if site.store_comments else "no",
-                     str(len(storage.list_keys(site.id)))))
+        rows.append(
+            (
+                str(site.id),
+                site.url,
+                site.name or "",
+                "yes" if site.store_comments else "no",
+                str(len(storage.list_keys(site.id))),
+            )
+        )
     _table(rows)
     return 0
 
@@ -246,7 +274,7 @@ def _sites_show(args: argparse.Namespace) -> int:
 
 
 def _sites_update(args: argparse.Namespace) -> int:
-    from moderation import Policy, ModerationError
+    from service.site_policy import parse_settings
     from service.storage import StorageError
 
     storage = _storage(args)
@@ -269,12 +297,8 @@ def _sites_update(args: argparse.Namespace) -> int:
     if args.policy is not None:
         try:
             text = sys.stdin.read() if args.policy == "-" else open(args.policy, encoding="utf-8").read()
-            policy = json.loads(text)
-            unknown = set(policy) - {"thresholds", "blocked_words", "allowed_words", "blocked_domains"}
-            if unknown:
-                return _fail(f"unknown policy fields {sorted(unknown)}")
-            Policy.from_dict(policy)  # validates thresholds and word lists
-        except (OSError, ValueError, ModerationError, AttributeError, TypeError) as exc:
+            policy = parse_settings(json.loads(text))
+        except (OSError, ValueError) as exc:  # unreadable file, not JSON, or PolicySettingsError
             return _fail(f"policy {args.policy}: {exc}")
         changes["policy"] = policy
     try:
@@ -288,4 +312,4 @@ def _sites_update(args: argparse.Namespace) -> int:
 def _table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -293,9 +293,12 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         """Logits straight from weighted n-gram occurrences, without building a sparse matrix (same result)."""
         weights, intercepts = self.scoring_weights(domain)
         gathered = weights[:, occ.bucket]  # (n_labels, n_occurrences)
-        logits = np.empty((occ.n_docs, len(self.labels_)))
-        for j in range(len(self.labels_)):
-            logits[:, j] = np.bincount(occ.doc, weights=occ.value * gathered[j], minlength=occ.n_docs)
+        if occ.n_docs == 1:  # one comment: a dot product, no per-label bincount
+            logits = (gathered @ occ.value)[None, :]
+        else:
+            logits = np.empty((occ.n_docs, len(self.labels_)))
+            for j in range(len(self.labels_)):
+                logits[:, j] = np.bincount(occ.doc, weights=occ.value * gathered[j], minlength=occ.n_docs)
         return logits + occ.meta @ weights[:, n_hashed:].T.astype(np.float64) + intercepts
 
     def predict_proba(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:

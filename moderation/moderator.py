@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from .errors import InvalidCommentError, ModelFileError
-from .features import META_FEATURES, CommentFeatures
+from .features import META_FEATURES, Analysis, CommentFeatures
 from .model import LabelHeads, sigmoid
 from .persistence import load_model
 from .policy import Policy, Thresholds, Verdict
@@ -313,17 +313,19 @@ class Moderator:
         comment = Comment.coerce(comment)
         policy = policy or self.policy
         text = policy.remove_allowed(comment.text) if policy.allowed_words else comment.text
-        probs, normalised = self._probabilities([text])
-        probabilities = {label: float(p) for label, p in zip(self.labels, probs[0])}
+        # One analysis (with n-gram positions) serves both the scores and, if needed, the explanations.
+        analysis = self._features.analyze(text)
+        logits = self._heads.decision_from_occurrences(analysis.occurrences, self._features.n_features, self.domain)
+        probabilities = {label: float(p) for label, p in zip(self.labels, sigmoid(logits)[0])}
+        normalised = analysis.occurrences.normalised
         rules = self._rule_reasons(comment, normalised[0], policy)
         verdict, flagged = policy.decide(probabilities, forced=Verdict.REJECT if rules else None)
         for reason in rules:
             if reason.label != "policy" and reason.label not in flagged:
                 flagged.append(reason.label)
         reasons: list[Reason] = list(rules)
-        if explain:
-            for label in flagged:
-                reasons.extend(self.explain(comment, label, top=top, _text=text))
+        if explain and flagged:
+            reasons.extend(self._explain(comment.text, analysis, flagged, top))
         return Scores(probabilities, verdict, tuple(flagged), tuple(reasons), self.version, normalised[0])
 
     def score_many(
@@ -388,14 +390,7 @@ class Moderator:
 
     # -- explanations ------------------------------------------------------------------------------------------
 
-    def explain(
-        self,
-        comment: "str | Comment | Mapping[str, Any]",
-        label: str,
-        *,
-        top: int = 5,
-        _text: str | None = None,
-    ) -> list[Reason]:
+    def explain(self, comment: "str | Comment | Mapping[str, Any]", label: str, *, top: int = 5) -> list[Reason]:
         """The inputs that pushed ``label``'s score up the most, strongest first.
 
         The model is linear, so a label's logit is exactly its intercept plus the contribution of every character
@@ -405,35 +400,41 @@ class Moderator:
         if label not in self.labels:
             raise InvalidCommentError(f"unknown label {label!r}; this model scores {list(self.labels)}")
         comment = Comment.coerce(comment)
-        text = comment.text if _text is None else _text
-        j = self.labels.index(label)
-        analysis = self._features.analyze(text)
-        occ = analysis.occurrences
-        weights = self._heads.scoring_weights(self.domain)[0][j]
-        contribution = occ.value * weights[occ.bucket].astype(np.float64)
+        return self._explain(comment.text, self._features.analyze(comment.text), [label], top)
+
+    def _explain(self, original: str, analysis: Analysis, labels: Sequence[str], top: int) -> list[Reason]:
+        occ = analysis.occurrences  # one analysis and one token index serve every label
         size = len(analysis.padded)
         lengths = np.maximum(analysis.end - analysis.start, 1)
-        diff = np.zeros(size + 1)
-        np.add.at(diff, analysis.start, contribution / lengths)
-        np.add.at(diff, analysis.end, -contribution / lengths)
-        per_char = np.cumsum(diff)[:size]
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(analysis.padded)]
+        tokens = [t for t in tokens if any(ch.isalnum() for ch in t[2])]
+        bounds = np.array([[a, b] for a, b, _ in tokens], dtype=np.int64).reshape(-1, 2)
+        locator = _Locator(original)
+        weights_all = self._heads.scoring_weights(self.domain)[0]
+        reasons: list[Reason] = []
+        for label in labels:
+            j = self.labels.index(label)
+            weights = weights_all[j]
+            contribution = occ.value * weights[occ.bucket].astype(np.float64)
+            diff = np.zeros(size + 1)
+            np.add.at(diff, analysis.start, contribution / lengths)
+            np.add.at(diff, analysis.end, -contribution / lengths)
+            cumulative = np.concatenate([[0.0], np.cumsum(np.cumsum(diff)[:size])])
+            per_token = cumulative[bounds[:, 1]] - cumulative[bounds[:, 0]] if len(bounds) else np.zeros(0)
+            candidates: list[tuple[float, str, str | None]] = [
+                (float(w), "text", tokens[k][2]) for k, w in enumerate(per_token) if w >= 0.05
+            ]
+            meta_weights = occ.meta[0] * weights[self._features.n_features :].astype(np.float64)
+            candidates += [(float(w), "signal", name) for name, w in zip(META_FEATURES, meta_weights) if w >= 0.05]
+            candidates.sort(key=lambda c: -c[0])
+            for weight, kind, what in candidates[:top]:
+                if kind == "signal":
+                    reasons.append(Reason(label, "signal", _SIGNAL_TEXT[what](analysis.stats), weight, what))
+                else:
+                    reasons.append(self._text_reason(label, what, weight, original, locator))
+        return reasons
 
-        candidates: list[Reason] = []
-        for match in _TOKEN.finditer(analysis.padded):
-            weight = float(per_char[match.start() : match.end()].sum())
-            word = match.group(0)
-            if weight <= 0 or not any(ch.isalnum() for ch in word):
-                continue
-            candidates.append(self._text_reason(label, word, weight, comment.text))
-        meta_weights = occ.meta[0] * weights[self._features.n_features :].astype(np.float64)
-        for name, weight in zip(META_FEATURES, meta_weights):
-            if weight > 0:
-                candidates.append(Reason(label, "signal", _SIGNAL_TEXT[name](analysis.stats), float(weight), name))
-        candidates.sort(key=lambda r: -r.weight)
-        kept = [r for r in candidates if r.weight >= 0.05][:top]
-        return kept
-
-    def _text_reason(self, label: str, word: str, weight: float, original: str) -> Reason:
+    def _text_reason(self, label: str, word: str, weight: float, original: str, locator: "_Locator") -> Reason:
         if word in PLACEHOLDERS:
             if word == "zzurl":
                 urls = find_urls(original)
@@ -443,7 +444,7 @@ class Moderator:
                     return Reason(label, "text", f"a link ({surface[:60]})", weight, word, surface, start,
                                   start + len(surface))
             return Reason(label, "text", PLACEHOLDERS[word], weight, word)
-        located = _locate(original, word)
+        located = locator.find(word)
         if located is None:
             return Reason(label, "text", f'"{word}"', weight, word)
         start, end = located
@@ -454,23 +455,40 @@ class Moderator:
 _SPACE_SPLIT = re.compile(r"\S+")
 
 
-def _locate(original: str, word: str) -> tuple[int, int] | None:
-    """Character offsets in ``original`` of the word (or spaced-out letters) whose normalised form is ``word``."""
-    tokens = [(m.start(), m.end()) for m in _SPACE_SPLIT.finditer(original[:20_000])]
-    for start, end in tokens:
-        piece = original[start:end]
-        if word in _TOKEN.findall(normalise(piece)):
-            lead = len(piece) - len(piece.lstrip(".,;:!?\"'()[]{}<>"))
-            trail = len(piece) - len(piece.rstrip(".,;:!?\"'()[]{}<>"))
-            inner = piece[lead : len(piece) - trail]
-            if inner and word in _TOKEN.findall(normalise(inner)):
-                return start + lead, end - trail
-            return start, end
-    # Spaced-out letters ("f u c k"): join runs of short tokens.
-    for i in range(len(tokens)):
-        for j in range(i + 2, min(i + 24, len(tokens)) + 1):
-            if any(tokens[k][1] - tokens[k][0] > 2 for k in range(i, j)):
-                break
-            if normalise(original[tokens[i][0] : tokens[j - 1][1]]).replace(" ", "") == word:
-                return tokens[i][0], tokens[j - 1][1]
-    return None
+class _Locator:
+    """Finds where a normalised word stands in the original comment; each original token is normalised once."""
+
+    _PUNCT = ".,;:!?\"'()[]{}<>"
+
+    def __init__(self, original: str):
+        self.original = original
+        self.tokens = [(m.start(), m.end()) for m in _SPACE_SPLIT.finditer(original[:20_000])]
+        self._words: dict[int, list[str]] = {}
+
+    def _words_of(self, i: int) -> list[str]:
+        if i not in self._words:
+            start, end = self.tokens[i]
+            self._words[i] = _TOKEN.findall(normalise(self.original[start:end]))
+        return self._words[i]
+
+    def find(self, word: str) -> tuple[int, int] | None:
+        for i, (start, end) in enumerate(self.tokens):
+            if word in self._words_of(i):
+                piece = self.original[start:end]
+                lead = len(piece) - len(piece.lstrip(self._PUNCT))
+                trail = len(piece) - len(piece.rstrip(self._PUNCT))
+                inner = piece[lead : len(piece) - trail]
+                if inner and word in _TOKEN.findall(normalise(inner)):
+                    return start + lead, end - trail
+                return start, end
+        # Spaced-out letters ("f u c k"): join runs of short tokens.
+        tokens = self.tokens
+        for i in range(len(tokens)):
+            if tokens[i][1] - tokens[i][0] > 2:
+                continue
+            for j in range(i + 2, min(i + 24, len(tokens)) + 1):
+                if tokens[j - 1][1] - tokens[j - 1][0] > 2:
+                    break
+                if normalise(self.original[tokens[i][0] : tokens[j - 1][1]]).replace(" ", "") == word:
+                    return tokens[i][0], tokens[j - 1][1]
+        return None

@@ -1,0 +1,175 @@
+"""The service tests' harness: sample comments and sites, the app factory call, and real servers (werkzeug in a
+thread, gunicorn in a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from werkzeug.serving import make_server
+
+from service import create_app
+
+#: Environment variables the app reads; tests start from none of them.
+APP_ENVIRONMENT = (
+    "MODERATION_INSTANCE",
+    "MODERATION_DB",
+    "DATABASE",
+    "MODERATION_MODEL",
+    "MODERATION_MAX_BATCH",
+    "MODERATION_MAX_COMMENT_BYTES",
+    "MODERATION_MAX_CONTENT_LENGTH",
+    "MODERATION_APPROVED_SAMPLE_RATE",
+    "MODERATION_MODEL_CHECK_INTERVAL",
+    "MODERATION_MODEL_CACHE_SIZE",
+    "MODERATION_DB_BUSY_TIMEOUT",
+    "MODERATION_DB_SYNCHRONOUS",
+    "PROMETHEUS_MULTIPROC_DIR",
+)
+
+SITE_A = "https://news.example.com"
+SITE_B = "https://other.example.org"
+TOXIC = "You are a complete idiot and should shut up."
+SPAM = "Buy cheap pills online at http://bit.ly/cheap-pills now!!!"
+CLEAN = "Thanks for the thoughtful article, I learned a lot."
+
+
+def cli_command(*args: str) -> list[str]:
+    """``moderation ARGS...`` as a subprocess, with this interpreter."""
+    return [sys.executable, "-m", "moderation.cli", *args]
+
+
+def make_app(instance: Path, model: Path, **config: Any):
+    return create_app({"INSTANCE_PATH": str(instance), "MODEL_PATH": str(model), **config})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The app served over real HTTP by werkzeug's threaded server on 127.0.0.1 (an ephemeral port)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def storage(self):
+        return self.app.extensions["moderation.storage"]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+class Gunicorn:
+    """``moderation serve`` in a subprocess: gunicorn, several worker processes, its own instance directory."""
+
+    def __init__(self, instance: Path, model: Path, workers: int = 2, threads: int = 4):
+        self.instance = instance
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
+        self.log = open(instance.parent / "gunicorn.log", "w+")
+        self.process = subprocess.Popen(
+            cli_command(
+                "serve",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--instance",
+                str(instance),
+                "--model",
+                str(model),
+                "--site",
+                SITE_A,
+                "--log-level",
+                "warning",
+            ),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            start_new_session=True,
+        )
+        self.key = None
+        for line in self.process.stdout:  # the first-start banner prints the key
+            if len(line.strip()) == 48:
+                self.key = line.strip()
+                break
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            assert self.process.poll() is None, f"moderation serve exited: {self.read_log()}"
+            try:
+                if all(httpx.get(self.url + "/readyz", timeout=2).status_code == 200 for _ in range(4)):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"moderation serve did not become ready: {self.read_log()}")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+    def read_log(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()[-4000:]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process.stdout.close()
+        self.log.close()
+
+
+def write_load(database: str, site_id: int, worker: int, rounds: int) -> int:
+    """One process's share of a concurrent-writers test: checks, counters and feedback on shared comment ids."""
+    from service.storage import Storage, now
+
+    store = Storage(database)
+    for i in range(rounds):
+        row = {
+            "site_id": site_id,
+            "request_id": f"w{worker}-{i}",
+            "source": "api",
+            "comment_id": f"w{worker}-{i}",
+            "text": "x",
+            "metadata": "{}",
+            "scores": "{}",
+            "verdict": "approve",
+            "flagged": "[]",
+            "reasons": "[]",
+            "spam": i % 2,
+            "model_version": "m",
+            "created_at": now(),
+        }
+        store.record_checks(site_id, [row])
+        store.record_feedback(site_id, f"shared-{i % 10}", "spam" if (i + worker) % 2 else "ham", source="api")
+    return rounds
