@@ -109,7 +109,7 @@ def _hash_batch(
     n = len(codes)
     c = codes.astype(np.uint64)
     sep = codes == _SEP
-    doc_at = np.cumsum(sep)  # comment index of each code point (a separator starts the next comment)
+    doc_at = np.cumsum(sep, dtype=np.int32)  # comment index of each code point (a separator starts the next one)
     mask = np.uint64(n_features - 1)
 
     docs, buckets, starts, ends = [], [], [], []
@@ -158,8 +158,9 @@ def _hash_batch(
                 starts.append(w_start[same])
                 ends.append(w_end[same + 1])
 
-    doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-    bucket = np.concatenate(buckets).astype(np.int64) if buckets else np.zeros(0, dtype=np.int64)
+    # int32 halves the memory of a batch's occurrences (buckets are < 2**31; batches hold < 2**31 comments).
+    doc = np.concatenate(docs).astype(np.int32) if docs else np.zeros(0, dtype=np.int32)
+    bucket = np.concatenate(buckets).astype(np.int32) if buckets else np.zeros(0, dtype=np.int32)
     if with_positions:
         # Positions relative to each comment's own padded text.
         offsets = np.concatenate([[0], np.cumsum([len(t) + 3 for t in texts])])

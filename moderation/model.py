@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -194,6 +193,8 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
                         (np.ones(len(rows)), (np.arange(len(rows)), codes[rows])), shape=(len(rows), n_domains)
                     )
                     Xj = sp.hstack([Xj, onehot], format="csr")
+            from sklearn.linear_model import SGDClassifier  # only fitting needs it (and scipy.optimize behind it)
+
             head = SGDClassifier(
                 loss="log_loss", alpha=self.alpha, max_iter=self.epochs, tol=None, average=True, random_state=0
             )
@@ -255,15 +256,17 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         cache = self.__dict__.setdefault("_scoring_cache", {})
         if domain not in cache:
-            weights = np.empty_like(self.coef_)
+            # Kept bucket-major, (n_features, n_labels): scoring gathers one cache line per n-gram occurrence.
+            by_bucket = np.empty(self.coef_.shape[::-1], dtype=np.float32)
             intercepts = np.empty(len(self.labels_))
             for j, label in enumerate(self.labels_):
                 target = (self.score_as or {}).get(label) if domain == "default" else domain
                 coef, intercept = self._label_weights(j, target)
                 slope, offset = getattr(self, "calibration_", {}).get(label, (1.0, 0.0))
-                weights[j], intercepts[j] = coef * slope, intercept * slope + offset
-            cache[domain] = (weights, intercepts)
-        return cache[domain]
+                by_bucket[:, j], intercepts[j] = coef * slope, intercept * slope + offset
+            cache[domain] = (by_bucket, intercepts)
+        by_bucket, intercepts = cache[domain]
+        return by_bucket.T, intercepts
 
     def _label_weights(self, j: int, domain: str | None) -> tuple[np.ndarray, float]:
         coef = self.coef_[j]
@@ -292,13 +295,14 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
     ) -> np.ndarray:
         """Logits straight from weighted n-gram occurrences, without building a sparse matrix (same result)."""
         weights, intercepts = self.scoring_weights(domain)
-        gathered = weights[:, occ.bucket]  # (n_labels, n_occurrences)
+        by_bucket = weights.T  # C-contiguous (see scoring_weights)
+        gathered = by_bucket[occ.bucket]  # (n_occurrences, n_labels): one cache line per occurrence
         if occ.n_docs == 1:  # one comment: a dot product, no per-label bincount
-            logits = (gathered @ occ.value)[None, :]
+            logits = (occ.value @ gathered)[None, :]
         else:
             logits = np.empty((occ.n_docs, len(self.labels_)))
             for j in range(len(self.labels_)):
-                logits[:, j] = np.bincount(occ.doc, weights=occ.value * gathered[j], minlength=occ.n_docs)
+                logits[:, j] = np.bincount(occ.doc, weights=occ.value * gathered[:, j], minlength=occ.n_docs)
         return logits + occ.meta @ weights[:, n_hashed:].T.astype(np.float64) + intercepts
 
     def predict_proba(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:

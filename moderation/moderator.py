@@ -333,7 +333,7 @@ class Moderator:
         comments: "Iterable[str | Comment | Mapping[str, Any]] | pd.DataFrame",
         *,
         policy: Policy | None = None,
-        batch_size: int = 10_000,
+        batch_size: int = 1_000,
     ) -> pd.DataFrame:
         """Score many comments in one pass of feature extraction.
 
