@@ -329,7 +329,7 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "idf_")
         texts = as_texts(X)
         grams, normalised, stats = self._grams(texts, with_positions)
-        idf = self.idf_[grams.bucket].astype(np.float64)
+        idf = self.idf_.take(grams.bucket).astype(np.float64)
         norms = np.sqrt(np.bincount(grams.doc, weights=idf * idf, minlength=len(texts)))
         norms[norms == 0] = 1.0
         meta = np.array([_meta_row(st, nm) for st, nm in zip(stats, normalised)], dtype=np.float64).reshape(

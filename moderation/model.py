@@ -296,7 +296,7 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         """Logits straight from weighted n-gram occurrences, without building a sparse matrix (same result)."""
         weights, intercepts = self.scoring_weights(domain)
         by_bucket = weights.T  # C-contiguous (see scoring_weights)
-        gathered = by_bucket[occ.bucket]  # (n_occurrences, n_labels): one cache line per occurrence
+        gathered = np.take(by_bucket, occ.bucket, axis=0)  # (n_occurrences, n_labels), one cache line each
         if occ.n_docs == 1:  # one comment: a dot product, no per-label bincount
             logits = (occ.value @ gathered)[None, :]
         else:

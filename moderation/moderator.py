@@ -415,7 +415,7 @@ class Moderator:
         for label in labels:
             j = self.labels.index(label)
             weights = weights_all[j]
-            contribution = occ.value * weights[occ.bucket].astype(np.float64)
+            contribution = occ.value * weights.take(occ.bucket).astype(np.float64)
             diff = np.zeros(size + 1)
             np.add.at(diff, analysis.start, contribution / lengths)
             np.add.at(diff, analysis.end, -contribution / lengths)
