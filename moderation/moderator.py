@@ -30,9 +30,10 @@ from .persistence import load_model
 from .policy import Policy, Thresholds, Verdict
 from .text import PLACEHOLDERS, find_urls, normalise, url_domain
 
-__all__ = ["Comment", "Reason", "Scores", "Moderator", "default_model_path"]
+__all__ = ["Comment", "Reason", "Scores", "Moderator", "default_model_path", "METADATA_FIELDS"]
 
-_METADATA_FIELDS = (
+#: What a :class:`Comment` may carry besides its text, in Akismet's terms.
+METADATA_FIELDS = (
     "author",
     "author_email",
     "author_url",
@@ -67,7 +68,7 @@ class Comment:
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise InvalidCommentError(f"text must be a string, got {type(self.text).__name__}")
-        for name in _METADATA_FIELDS:
+        for name in METADATA_FIELDS:
             value = getattr(self, name)
             if name == "created_at" and isinstance(value, dt.datetime):
                 continue
@@ -353,7 +354,7 @@ class Moderator:
             if "text" not in comments.columns:
                 raise InvalidCommentError(f"the DataFrame needs a 'text' column; it has {list(comments.columns)}")
             index = comments.index
-            cols = [c for c in ("text",) + _METADATA_FIELDS if c in comments.columns]
+            cols = [c for c in ("text",) + METADATA_FIELDS if c in comments.columns]
             items = [Comment.coerce(dict(zip(cols, row))) for row in comments[cols].itertuples(index=False)]
         else:
             if isinstance(comments, (str, Comment, Mapping)):

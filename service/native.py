@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, g, jsonify
 
 from moderation import Comment, InvalidCommentError
 from moderation.labels import LABELS
+from moderation.moderator import METADATA_FIELDS
 
 from .auth import authenticate_native, check_site_matches, storage
 from .checks import Checker, Item, Outcome
@@ -25,17 +26,6 @@ __all__ = ["bp"]
 
 bp = Blueprint("native", __name__, url_prefix="/v1")
 
-METADATA_FIELDS = (
-    "author",
-    "author_email",
-    "author_url",
-    "user_ip",
-    "user_agent",
-    "referrer",
-    "permalink",
-    "comment_type",
-    "created_at",
-)
 ID_FIELDS = ("comment_id", "thread_id", "article_id", "article_url")
 ITEM_FIELDS = frozenset(("text",) + METADATA_FIELDS + ID_FIELDS)
 #: Longest metadata value and id accepted (characters).
