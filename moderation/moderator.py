@@ -314,18 +314,19 @@ class Moderator:
         comment = Comment.coerce(comment)
         policy = policy or self.policy
         text = policy.remove_allowed(comment.text) if policy.allowed_words else comment.text
-        # One analysis (with n-gram positions) serves both the scores and, if needed, the explanations.
-        analysis = self._features.analyze(text)
-        logits = self._heads.decision_from_occurrences(analysis.occurrences, self._features.n_features, self.domain)
+        # With explanations, one analysis (with n-gram positions) serves both the scores and the reasons.
+        analysis = self._features.analyze(text) if explain else None
+        occ = analysis.occurrences if analysis else self._features.occurrences([text])[0]
+        logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
         probabilities = {label: float(p) for label, p in zip(self.labels, sigmoid(logits)[0])}
-        normalised = analysis.occurrences.normalised
+        normalised = occ.normalised
         rules = self._rule_reasons(comment, normalised[0], policy)
         verdict, flagged = policy.decide(probabilities, forced=Verdict.REJECT if rules else None)
         for reason in rules:
             if reason.label != "policy" and reason.label not in flagged:
                 flagged.append(reason.label)
         reasons: list[Reason] = list(rules)
-        if explain and flagged:
+        if analysis is not None and flagged:
             reasons.extend(self._explain(comment.text, analysis, flagged, top))
         return Scores(probabilities, verdict, tuple(flagged), tuple(reasons), self.version, normalised[0])
 
@@ -412,11 +413,12 @@ class Moderator:
         bounds = np.array([[a, b] for a, b, _ in tokens], dtype=np.int64).reshape(-1, 2)
         locator = _Locator(original)
         weights_all = self._heads.scoring_weights(self.domain)[0]
+        gathered = np.take(weights_all.T, occ.bucket, axis=0)  # bucket-major: one gather for every label
         reasons: list[Reason] = []
         for label in labels:
             j = self.labels.index(label)
             weights = weights_all[j]
-            contribution = occ.value * weights.take(occ.bucket).astype(np.float64)
+            contribution = occ.value * gathered[:, j].astype(np.float64)
             diff = np.zeros(size + 1)
             np.add.at(diff, analysis.start, contribution / lengths)
             np.add.at(diff, analysis.end, -contribution / lengths)
@@ -473,6 +475,11 @@ class _Locator:
         return self._words[i]
 
     def find(self, word: str) -> tuple[int, int] | None:
+        # Most reason words stand in the comment as written: find those without normalising anything.
+        if word.isascii():
+            literal = re.search(rf"(?<![\w']){re.escape(word)}(?![\w'])", self.original, re.I)
+            if literal:
+                return literal.span()
         for i, (start, end) in enumerate(self.tokens):
             if word in self._words_of(i):
                 piece = self.original[start:end]

@@ -53,8 +53,8 @@ class Thresholds:
 
 
 def _clean_terms(terms: Iterable[str], what: str) -> tuple[str, ...]:
-    if isinstance(terms, str):
-        raise InvalidCommentError(f"{what} must be a list of strings, got one string")
+    if isinstance(terms, str) or not isinstance(terms, Iterable):
+        raise InvalidCommentError(f"{what} must be a list of strings, got {type(terms).__name__}")
     cleaned = []
     for term in terms:
         if not isinstance(term, str):
@@ -120,9 +120,9 @@ class Policy:
             thresholds[str(label)] = Thresholds(t["hold"], t["reject"])
         return cls(
             thresholds,
-            tuple(data.get("blocked_words", ())),
-            tuple(data.get("allowed_words", ())),
-            tuple(data.get("blocked_domains", ())),
+            data.get("blocked_words", ()),  # validated (and refused if a plain string) in __post_init__
+            data.get("allowed_words", ()),
+            data.get("blocked_domains", ()),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,7 +148,7 @@ class Policy:
         unknown = set(rules) - {"blocked_words", "allowed_words", "blocked_domains"}
         if unknown:
             raise InvalidCommentError(f"unknown policy fields: {sorted(unknown)}")
-        return replace(self, thresholds=merged, **{k: tuple(v) for k, v in rules.items()})
+        return replace(self, thresholds=merged, **rules)
 
     def _pattern(self, terms: tuple[str, ...]) -> re.Pattern[str] | None:
         if not terms:

@@ -22,8 +22,10 @@ Other behaviour, and where it departs from Google's service:
   ``LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE``, ``INVALID_REQUEST`` for anything else). Unknown fields are refused as
   Google's JSON parser refuses them.
 * ``doNotStore: true`` stores nothing (the call is still counted in the site's monthly usage).
-* ``suggestscore`` stores the client's scores as feedback for the comment (identified by a digest of its text) and
-  echoes ``clientToken``.
+* ``suggestscore`` stores the client's scores as feedback for the comment (identified by a digest of its text, so it
+  meets the stored check of the same text) and echoes ``clientToken``. Coral Talk's "send feedback" body is accepted
+  as Coral sends it: the moderator's decision as the attribute (``APPROVED`` -> approved, ``DELETED`` -> rejected)
+  and Coral's comment id in ``context.entries`` and ``clientToken`` (kept with the feedback).
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ PERSPECTIVE_ATTRIBUTES = frozenset(
         "RESPECT_EXPERIMENTAL",
     }
 )
+#: Coral Talk's "send feedback" option suggests its moderators' decision as the attribute name, with value 1.
+CORAL_STATUSES = {"APPROVED": "approved", "DELETED": "rejected", "REJECTED": "rejected"}
 ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
 ANALYZE_FIELDS = frozenset(
     {
@@ -324,12 +328,16 @@ def suggest_score():
     suggested = body.get("attributeScores")
     if not isinstance(suggested, dict) or not suggested:
         raise PerspectiveError("attribute_scores must not be empty")
+    if body.get("context") is not None and not isinstance(body["context"], dict):
+        raise PerspectiveError(f"Invalid value at 'context', {body['context']!r}")
     labels: dict[str, float] = {}
+    statuses: list[str] = []
     for name, scores in suggested.items():
-        if name not in PERSPECTIVE_ATTRIBUTES:
+        if name in CORAL_STATUSES:
+            statuses.append(CORAL_STATUSES[name])
+        elif name not in PERSPECTIVE_ATTRIBUTES:
             raise PerspectiveError(f"Unknown requested attribute: {name}")
-        label = ATTRIBUTE_LABELS.get(name)
-        if label is None or label not in LABELS:
+        elif ATTRIBUTE_LABELS.get(name) not in LABELS:
             raise PerspectiveError(f"Attribute {name} is not supported by this server")
         if not isinstance(scores, dict) or set(scores) - {"summaryScore", "spanScores"}:
             raise PerspectiveError(f"Invalid value at 'attribute_scores[{name}]', {scores!r}")
@@ -341,15 +349,18 @@ def suggest_score():
             raise PerspectiveError(f"Invalid value at 'attribute_scores[{name}].summary_score.value', {value!r}")
         if summary.get("type", "PROBABILITY") != "PROBABILITY":
             raise PerspectiveError(f"Requested score type {summary['type']} is not supported by attribute {name}")
-        labels[label] = float(value)
+        if name in ATTRIBUTE_LABELS:
+            labels[ATTRIBUTE_LABELS[name]] = float(value)
     abuse = [v for k, v in labels.items() if k != "spam"]
-    if any(v >= 0.5 for v in abuse):
+    if statuses:  # Coral's own decision (APPROVED / DELETED) says what the moderator did
+        decision = statuses[-1]
+    elif any(v >= 0.5 for v in abuse):
         decision = "abusive"
     elif labels.get("spam", 0.0) >= 0.5:
         decision = "spam"
     else:
         decision = "not_abusive" if abuse else "ham"
-    metadata = {k: body[k] for k in ("clientToken", "communityId", "sessionId", "languages") if body.get(k)}
+    metadata = {k: body[k] for k in ("clientToken", "communityId", "sessionId", "languages", "context") if body.get(k)}
     storage().record_feedback(
         site.id, _comment_id(text), decision, source="perspective", labels=labels, text=text, metadata=metadata
     )

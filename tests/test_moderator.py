@@ -144,3 +144,11 @@ def test_unknown_label_in_explain(tiny_moderator):
     """explain() names the labels the model has when asked for another."""
     with pytest.raises(InvalidCommentError, match="unknown label 'threat'"):
         tiny_moderator.explain("x", "threat")
+
+
+def test_policy_lists_must_be_lists():
+    """A plain string where a list of words belongs is refused, not split into letters."""
+    with pytest.raises(InvalidCommentError, match="blocked_words must be a list of strings, got str"):
+        Policy.from_dict({"thresholds": {}, "blocked_words": "casino"})
+    with pytest.raises(InvalidCommentError, match="allowed_words must be a list"):
+        Policy({}).override(allowed_words="breast")

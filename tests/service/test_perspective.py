@@ -223,6 +223,31 @@ def test_suggest_score_stores_feedback_and_echoes_the_token(client, site_a, stor
     assert (row["decision"], json.loads(row["labels"]), row["source"]) == ("abusive", {"toxicity": 1.0}, "perspective")
 
 
+def test_coral_talks_feedback_body_is_stored_as_the_moderators_decision(live, site):
+    """Coral's "send feedback" suggestscore, as Coral formats it, records the decision for the checked comment."""
+    text = "A comment the moderators deleted."
+    context = json.dumps({"url": "https://coral.example.com/story?commentID=c-77", "Coral_comment_id": "c-77"})
+    body = {
+        "comment": {"text": text},
+        "context": {"entries": [{"text": context}]},
+        "attributeScores": {"DELETED": {"summaryScore": {"value": 1}}},
+        "languages": ["en"],
+        "communityId": "Coral:https://coral.example.com",
+        "clientToken": "comment:c-77",
+    }
+    analyzed = httpx.post(
+        f"{live.url}{ANALYZE}?key={site[1]}", json={"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}}
+    )
+    assert analyzed.status_code == 200
+    response = httpx.post(f"{live.url}{SUGGEST}?key={site[1]}", json=body)
+    assert response.status_code == 200 and response.json() == {"clientToken": "comment:c-77"}
+    comment_id = live.storage.conn.execute(
+        "SELECT comment_id FROM comments WHERE site_id = ? AND text = ?", (site[0].id, text)
+    ).fetchone()[0]
+    stored = live.storage.get_feedback(site[0].id, comment_id)
+    assert stored["decision"] == "rejected" and stored["source"] == "perspective" and stored["text"] == text
+
+
 @pytest.mark.parametrize(
     "scores",
     [
