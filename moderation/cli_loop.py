@@ -40,8 +40,8 @@ def add_loop_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentP
         "on held-out feedback, save it as a new version with its report, and promote it if the gate passes.",
     )
     _site_option(p)
-    p.add_argument("--recipe", default="none", help="base recipe over the shared datasets: default, commercial or "
-                   "none (default: none, feedback and --base files only)")
+    p.add_argument("--recipe", help="base recipe over the shared datasets: default, commercial or none (feedback and "
+                   "--base files only); default: 'default' when the datasets are present, else 'none'")
     p.add_argument("--data-dir", help="shared datasets directory for --recipe")
     p.add_argument("--base", nargs="+", default=[], metavar="FILE", help="labeled files added to the base data")
     p.add_argument("--n-features", type=int, help="hashed feature buckets (a power of two; smaller is faster)")
@@ -160,7 +160,12 @@ def _retrain(args: argparse.Namespace) -> int:
     def progress(fraction: float, message: str) -> None:
         print(f"[{100 * fraction:3.0f}%] {message}", file=sys.stderr, flush=True)
 
-    result = retrain_site(storage, instance, site, active=active, recipe=args.recipe, data_dir=args.data_dir,
+    from .retrain import default_recipe
+
+    recipe = args.recipe or default_recipe(args.data_dir)
+    print(f"base data: recipe {recipe!r}" + (" (no shared datasets found)" if recipe == "none" and not args.recipe
+                                              else ""), file=sys.stderr)
+    result = retrain_site(storage, instance, site, active=active, recipe=recipe, data_dir=args.data_dir,
                           base_files=args.base, params=params, promote=not args.no_promote,
                           tolerance=args.tolerance, protocol_rounds=args.protocol_rounds, progress=progress)
     print(f"version {result.version.id}: {result.version.version}")

@@ -430,7 +430,9 @@ class Moderator:
             meta_weights = occ.meta[0] * weights[self._features.n_features :].astype(np.float64)
             candidates += [(float(w), "signal", name) for name, w in zip(META_FEATURES, meta_weights) if w >= 0.05]
             candidates.sort(key=lambda c: -c[0])
-            for weight, kind, what in candidates[:top]:
+            # Name what mattered: words far weaker than the strongest one ("are", "the") are left out.
+            floor = candidates[0][0] / 3 if candidates else 0.0
+            for weight, kind, what in [c for c in candidates if c[0] >= floor][:top]:
                 if kind == "signal":
                     reasons.append(Reason(label, "signal", _SIGNAL_TEXT[what](analysis.stats), weight, what))
                 else:

@@ -274,3 +274,16 @@ def retrain(
         promoted = True
     say(1.0, f"{model_id}: gate {verdict['status']}" + (", promoted" if promoted else ", not promoted"))
     return RetrainResult(version, verdict, promoted, facts)
+
+
+def default_recipe(data_dir: str | None = None) -> str:
+    """The base recipe a retrain uses when none is named: ``default`` when the shared datasets are present (a
+    candidate then learns from them plus the site's decisions), else ``none`` (the site's decisions and given files)."""
+    from . import datasets
+    from .errors import DatasetError
+
+    try:
+        datasets.data_dir(data_dir)
+    except DatasetError:
+        return "none"
+    return "default"

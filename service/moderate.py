@@ -42,6 +42,7 @@ from werkzeug.security import check_password_hash
 from moderation.errors import ModerationError
 from moderation.labels import LABELS
 from moderation.registry import RegistryError
+from moderation.retrain import default_recipe
 
 from . import moderate_store as store
 from .model_holder import ModelUnavailable
@@ -263,7 +264,7 @@ def retrain(site_id: int) -> Any:
         return _no_site()
     config = current_app.config
     options = {
-        "recipe": config.get("RETRAIN_RECIPE", "none"),
+        "recipe": config.get("RETRAIN_RECIPE") or default_recipe(config.get("RETRAIN_DATA_DIR")),
         "data_dir": config.get("RETRAIN_DATA_DIR"),
         "base_files": list(config.get("RETRAIN_BASE_FILES") or ()),
         "params": dict(config.get("RETRAIN_PARAMS") or {}),

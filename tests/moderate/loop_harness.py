@@ -26,6 +26,7 @@ def make_app(instance: Path, model: Path, **config):
         "MODEL_PATH": str(model),
         "MODEL_CHECK_INTERVAL": 0.0,
         "RETRAIN_PARAMS": {"n_features": 2**12},
+        "RETRAIN_RECIPE": "none",  # the tiny model's labels; the shared datasets would take minutes
         **config,
     })
     if "moderate" not in app.blueprints:  # until create_app registers the pages itself

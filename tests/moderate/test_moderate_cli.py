@@ -65,7 +65,7 @@ def test_feedback_import_is_all_or_nothing(instance, tmp_path, capsys):
 def test_retrain_then_models_list_promote_rollback(instance, tiny_model_path, capsys):
     """A CLI retrain creates a version; models promote / rollback switch the site's active model."""
     run("feedback", "import", str(DATA / "tiny_labeled.csv"), "--site", SITE, "--instance", str(instance))
-    assert run("retrain", "--site", SITE, "--n-features", "4096", "--model", str(tiny_model_path),
+    assert run("retrain", "--site", SITE, "--recipe", "none", "--n-features", "4096", "--model", str(tiny_model_path),
                "--no-promote", "--instance", str(instance)) == 0
     out = capsys.readouterr().out
     assert "gate: failed" in out and "not promoted" in out
