@@ -249,14 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir")
     p.set_defaults(func=_cmd_datasets)
 
-    for module, function in (("cli_service", "add_service_commands"), ("cli_loop", "add_loop_commands")):
-        try:
-            extension = __import__(f"moderation.{module}", fromlist=[function])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"moderation.{module}":
-                raise
-            continue
-        getattr(extension, function)(sub)
+    from .cli_loop import add_loop_commands
+    from .cli_service import add_service_commands
+
+    add_service_commands(sub)
+    add_loop_commands(sub)
     return parser
 
 
