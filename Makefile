@@ -6,7 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test score bench-speed bench-quality bench-service chromium clean
+.PHONY: run test score bench-speed bench-quality bench-service chromium faketime clean
+
+# The second test run moves the clock to another month, year and time zone (and another hash seed), so no test
+# can depend on today's date, the local zone or set order.
+SHIFTED_DATE := 2027-03-15
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +30,18 @@ score: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } || echo "note: chromium is not installed; browser tests will be skipped"
 
-## test: the whole test suite
-test: $(STAMP) chromium
+## faketime: Debian's libfaketime for the shifted-clock run (needs root; that run is skipped with a note otherwise)
+faketime:
+	@command -v faketime >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq faketime >/dev/null) ; } || echo "note: faketime is not installed; the shifted-clock run will be skipped"
+
+## test: the whole test suite, on the real clock and again with the clock moved to $(SHIFTED_DATE)
+test: $(STAMP) chromium faketime
 	$(BIN)/python -m pytest -q
+	@if command -v faketime >/dev/null 2>&1; then \
+	  echo "== again with the clock at $(SHIFTED_DATE), TZ=Pacific/Kiritimati, PYTHONHASHSEED=4242"; \
+	  MODERATION_TEST_SHIFTED_DATE=$(SHIFTED_DATE) TZ=Pacific/Kiritimati PYTHONHASHSEED=4242 \
+	    faketime '$(SHIFTED_DATE) 12:00:00 UTC' $(BIN)/python -m pytest -q -p no:cacheprovider; \
+	else echo "note: faketime is not installed; skipped the shifted-clock run"; fi
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from moderation import Moderator
 from moderation.training import Source, read_labeled, train
 
 DATA = Path(__file__).parent / "data"
+
+
+def pytest_report_header(config):
+    """Say which clock the suite runs under: the real one, or the one ``make test`` moves with faketime."""
+    return f"clock: {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}, TZ={os.environ.get('TZ', 'unset')}"
 
 
 @pytest.fixture(scope="session")

@@ -111,7 +111,7 @@ def test_moderator_reviews_retrains_and_promotes(server, page):
     expect(page.locator(".flash")).to_contain_text(f"Model {version} is now active")
     expect(page.locator("#serving-version")).to_have_text(version)
 
-    deadline = time.time() + 5
+    deadline = time.time() + 30
     answer = _check(server, TOXIC, "after-promotion")
     while answer["model_version"] != version and time.time() < deadline:
         time.sleep(0.1)

@@ -107,7 +107,9 @@ def test_a_swap_never_fails_an_in_flight_request(tmp_path, tiny_model_path, othe
         t.start()
     for source in (other_model_path, tiny_model_path, other_model_path):
         place(source, path)
-        time.sleep(0.3)
+        expected = Moderator.load(source).version
+        # however loaded the machine, wait until the scoring threads have been served the new file
+        assert wait_for(lambda: holder.get().version == expected and expected in versions, timeout=60)
     stop.set()
     for t in threads:
         t.join()

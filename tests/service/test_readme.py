@@ -40,9 +40,13 @@ def examples(text: str) -> list[tuple[str, list[str]]]:
     return found
 
 
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
 def shape(value):
+    """The JSON's structure: keys and value types, with keys that are months (``2026-11``) shown as ``YYYY-MM``."""
     if isinstance(value, dict):
-        return {k: shape(v) for k, v in value.items()}
+        return {"YYYY-MM" if MONTH.fullmatch(k) else k: shape(v) for k, v in value.items()}
     if isinstance(value, list):
         return "list"
     if isinstance(value, bool) or value is None:
