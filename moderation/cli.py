@@ -61,6 +61,16 @@ def _read_comments(path: str, text_column: str) -> list[dict[str, Any]]:
     return frame.to_dict("records")
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """A comment's text as a CSV cell a spreadsheet shows as text: a leading ``'`` before a formula character, so
+    ``=HYPERLINK(...)`` or ``=cmd|...`` written by a commenter is never run by whoever opens the file."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     from .moderator import Comment, Moderator
 
@@ -87,8 +97,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         writer = csv.writer(sys.stdout)
         writer.writerow(["text", *moderator.labels, "verdict", "reasons"])
         for text, scores in results:
-            writer.writerow([text, *(f"{scores[label]:.4f}" for label in moderator.labels), scores.verdict.value,
-                             "; ".join(f"{r.label}: {r.description}" for r in scores.reasons)])
+            reasons = "; ".join(f"{r.label}: {r.description}" for r in scores.reasons)
+            writer.writerow([_csv_text(text), *(f"{scores[label]:.4f}" for label in moderator.labels),
+                             scores.verdict.value, _csv_text(reasons)])
         return 0
     width = max(len(label) for label in moderator.labels)
     for text, scores in results:

@@ -46,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     from moderation.errors import ModerationError
 
-    from . import akismet, health, metrics, moderate, native, perspective
+    from . import akismet, headers, health, metrics, moderate, native, perspective
     from .checks import Checker
     from .config import load_config
     from .errors import api_family, google_error, native_error, plain_error, register_error_handlers
@@ -94,6 +94,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     metrics.instrument(app)
+    headers.install(app)
     register_error_handlers(app)
 
     @app.errorhandler(ModelUnavailable)

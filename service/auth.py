@@ -16,7 +16,7 @@ import re
 
 from flask import current_app, request
 
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden, InvalidField, Unauthorized
 from .storage import Site, Storage, StorageError, normalise_site_url, site_host
 
 __all__ = ["storage", "native_key", "authenticate_native", "site_for_key", "check_site_matches", "host_key"]
@@ -58,19 +58,21 @@ def authenticate_native() -> Site:
 
 
 def check_site_matches(site: Site, named: object, field: str = "site") -> None:
-    """Refuse (403) a request that names a site other than its key's.
+    """Refuse (403) a request that names a site other than its key's, and (422) one that names no URL at all.
 
     Raises
     ------
     Forbidden
         When ``named`` is a URL of another site.
+    InvalidField
+        When ``named`` is not an http(s) URL (a bad IPv6 host, a port over 65535, no scheme...).
     """
     if named is None:
         return
     try:
         host = site_host(normalise_site_url(str(named)))
-    except StorageError:
-        host = ""
+    except StorageError as exc:
+        raise InvalidField(str(exc), field=field) from None
     if host != site.host:
         raise Forbidden(f"this key belongs to {site.url}; it may not act on {named}", field=field)
 

@@ -46,6 +46,7 @@ from moderation.retrain import default_recipe
 
 from . import moderate_store as store
 from .model_holder import ModelUnavailable
+from .payloads import http_url
 from .storage import Storage, StorageError
 
 __all__ = ["bp", "register"]
@@ -242,15 +243,25 @@ def upload(site_id: int) -> Any:
         return redirect(url_for("moderate.queue", site_id=site.id))
     limit = int(current_app.config.get("UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
     data = file.stream.read(limit + 1)
+    name = _shorten(file.filename, 80)
     try:
         frame = store.parse_labeled_csv(data, max_bytes=limit)
         count = store.import_feedback(_storage(), site.id, frame, moderator=g.user["username"],
-                                      note=f"uploaded {file.filename}")
+                                      note=f"uploaded {name}")
     except (store.UploadError, StorageError) as exc:
-        flash(f"{file.filename}: nothing was imported. {exc}", "error")
+        flash(f"{name}: nothing was imported. {_shorten(str(exc), MAX_FLASH_CHARS)}", "error")
     else:
-        flash(f"{file.filename}: imported {count} labeled comment(s) as feedback.", "info")
+        flash(f"{name}: imported {count} labeled comment(s) as feedback.", "info")
     return redirect(url_for("moderate.queue", site_id=site.id))
+
+
+#: Flashed messages travel in the session cookie until shown: a message built from an upload (its file name, its
+#: column names) must not grow the cookie past what browsers and servers accept (about 4 KB).
+MAX_FLASH_CHARS = 400
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- retraining and models -------------------------------------------------------------------------------------
@@ -437,4 +448,5 @@ def register(app: Flask) -> None:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.add_template_filter(http_url, "http_url")  # the only way a stored URL becomes a link in a page
     app.register_blueprint(bp)

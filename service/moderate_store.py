@@ -24,6 +24,7 @@ from moderation.errors import InvalidDataError, ModerationError
 from moderation.labels import LABELS
 from moderation.registry import ModelRegistry
 
+from .payloads import MAX_ID_CHARS
 from .storage import Site, Storage, StorageError, now
 
 __all__ = [
@@ -58,6 +59,13 @@ MODERATOR_DECISIONS: dict[str, tuple[str, dict[str, float]]] = {
     "spam": ("spam", {"spam": 1.0}),
     "abuse": ("abusive", {"toxicity": 1.0, "spam": 0.0}),
 }
+
+
+def _names(columns: Sequence[str], shown: int = 5) -> str:
+    """Column names for a message: the first few, then how many there are (a file may have thousands)."""
+    names = [repr(c[:40]) for c in list(columns)[:shown]]
+    more = len(columns) - shown
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
 
 
 class UploadError(ValueError):
@@ -202,13 +210,18 @@ def parse_labeled_csv(data: bytes, *, max_bytes: int = 2 * 1024 * 1024, max_rows
         raise UploadError(f"the file could not be read as CSV: {str(exc).splitlines()[0]}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if "text" not in frame.columns:
-        raise UploadError(f"no 'text' column; the columns are {', '.join(frame.columns)}")
+        raise UploadError(f"no 'text' column; the columns are {_names(frame.columns)}")
     labels = [c for c in LABELS if c in frame.columns]
     unknown = [c for c in frame.columns if c not in ("text", "comment_id", *LABELS)]
     if not labels:
         raise UploadError(f"no label column; add at least one of {', '.join(LABELS)} (0 or 1)")
     if unknown:
-        raise UploadError(f"unknown column(s) {', '.join(unknown)}; allowed: text, comment_id, {', '.join(LABELS)}")
+        raise UploadError(f"unknown column(s) {_names(unknown)}; allowed: text, comment_id, {', '.join(LABELS)}")
+    if "comment_id" in frame.columns:
+        lengths = frame["comment_id"].fillna("").astype(str).str.len()
+        if (lengths > MAX_ID_CHARS).any():
+            row = int((lengths > MAX_ID_CHARS).to_numpy().argmax()) + 2
+            raise UploadError(f"row {row}: comment_id is longer than {MAX_ID_CHARS} characters")
     if len(frame) > max_rows:
         raise UploadError(f"the file has {len(frame):,} rows; at most {max_rows:,} per upload")
     try:

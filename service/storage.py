@@ -94,11 +94,15 @@ def normalise_site_url(url: str) -> str:
     """
     if not isinstance(url, str):
         raise StorageError(f"a site URL must be a string, got {type(url).__name__}")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port_number = parts.port  # a port over 65535 raises ValueError here, a bad IPv6 host in urlsplit
+    except ValueError as exc:
+        raise StorageError(f"site URL {url!r} is not a valid URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise StorageError(f"site URL {url!r} must be absolute, like https://news.example.com")
     host = parts.hostname.lower()
-    port = f":{parts.port}" if parts.port else ""
+    port = f":{port_number}" if port_number else ""
     path = parts.path.rstrip("/")
     return f"{parts.scheme.lower()}://{host}{port}{path}"
 

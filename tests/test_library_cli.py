@@ -66,3 +66,16 @@ def test_readme_score_example_is_real_output(capsys):
     for line in sample.splitlines():
         if line.strip() and line.strip() != "...":
             assert re.sub(r"\d", "0", line) in out, line
+
+
+def test_score_csv_escapes_formulas(tiny_model_path, tmp_path, capsys):
+    """--format csv writes a comment that starts like a spreadsheet formula as text (a leading quote)."""
+    import csv
+    import io
+
+    texts = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "plain words"]
+    path = tmp_path / "comments.txt"
+    path.write_text("\n".join(texts) + "\n")
+    assert main(["score", "--file", str(path), "--model", str(tiny_model_path), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert [row[0] for row in rows[1:]] == ["'=cmd|' /C calc'!A0", "'+1+1", "'-2+3", "'@SUM(A1)", "plain words"]

@@ -3,6 +3,7 @@ test client that signs in and carries the CSRF token."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -64,6 +65,16 @@ class Browser:
         data = dict(data or {})
         data.setdefault("csrf_token", self.token)
         return self.client.post(url, data=data, **kwargs)
+
+    def upload(self, site_id: int, content: bytes, name: str = "labels.csv", **kwargs):
+        """Post a labeled CSV from the site's queue page, as its upload form does."""
+        self.get(f"/moderate/sites/{site_id}")
+        return self.client.post(
+            f"/moderate/sites/{site_id}/upload",
+            data={"csrf_token": self.token, "file": (io.BytesIO(content), name)},
+            content_type="multipart/form-data",
+            **kwargs,
+        )
 
     def login(self, username: str = "mod", password: str = PASSWORD):
         self.get("/moderate/login")

@@ -124,15 +124,7 @@ def test_a_check_id_of_another_site_is_refused(app, browser, site, other_site, s
 
 
 def _upload(browser, site_id, content: bytes, name="labels.csv"):
-    import io
-
-    browser.get(f"/moderate/sites/{site_id}")
-    return browser.client.post(
-        f"/moderate/sites/{site_id}/upload",
-        data={"csrf_token": browser.token, "file": (io.BytesIO(content), name)},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
+    return browser.upload(site_id, content, name, follow_redirects=True)
 
 
 @pytest.mark.parametrize(
