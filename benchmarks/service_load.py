@@ -314,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         "--no-half-rate", dest="half_rate", action="store_false", help="skip the phase at half the saturation rate"
     )
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread workers only)")
+    parser.add_argument("--worker-class", choices=["gevent", "gthread"], default="gevent")
     parser.add_argument("--comments", type=int, default=5000, help="distinct comments cycled through")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("MODERATION_DATA") or DEFAULT_DATA))
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -348,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             str(args.workers),
             "--threads",
             str(args.threads),
+            "--worker-class",
+            args.worker_class,
             "--log-level",
             "warning",
         ),
@@ -415,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": "moderation serve",
             "workers": args.workers,
             "threads": args.threads,
+            "worker_class": args.worker_class,
             "model": model.version,
             "model_labels": list(model.labels),
             "storage": "SQLite (WAL), every check stored",

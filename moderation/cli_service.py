@@ -38,8 +38,29 @@ def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.Argume
     )
     serve.add_argument("--bind", default="127.0.0.1:8000", help="address to listen on (default: %(default)s)")
     serve.add_argument("--workers", type=int, default=2, help="worker processes (default: %(default)s)")
-    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default: %(default)s)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker, gthread workers only")
+    serve.add_argument(
+        "--worker-class",
+        choices=["gevent", "gthread"],
+        default="gevent",
+        help="gevent (default: slow or idle clients cost a greenlet each) or gthread (a thread each)",
+    )
+    serve.add_argument(
+        "--worker-connections", type=int, default=1000, help="connections per gevent worker (default: %(default)s)"
+    )
     serve.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is restarted")
+    serve.add_argument(
+        "--keepalive",
+        type=int,
+        default=5,
+        help="seconds a client has to send a request's headers, and an idle connection stays open (default: 5)",
+    )
+    serve.add_argument(
+        "--read-timeout",
+        type=float,
+        default=10.0,
+        help="seconds each later read (a body) or write (the answer) may take before the connection is dropped",
+    )
     serve.add_argument("--model", metavar="PATH", help="model file (default: $MODERATION_MODEL or the shipped model)")
     serve.add_argument(
         "--site", default="http://localhost", help="URL of the site created on first start (default: %(default)s)"
@@ -128,8 +149,10 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ["MODERATION_DB"] = str(database)
     if args.model:
         os.environ["MODERATION_MODEL"] = os.path.abspath(args.model)
-    if args.workers < 1 or args.threads < 1:
-        return _fail("--workers and --threads must be at least 1")
+    if args.workers < 1 or args.threads < 1 or args.worker_connections < 1:
+        return _fail("--workers, --threads and --worker-connections must be at least 1")
+    if args.keepalive <= 0 or args.read_timeout <= 0:
+        return _fail("--keepalive and --read-timeout must be positive")
 
     from moderation import ModerationError, Moderator
 
@@ -164,7 +187,11 @@ def _serve(args: argparse.Namespace) -> int:
         bind=args.bind,
         workers=args.workers,
         threads=args.threads,
+        worker_class=args.worker_class,
+        worker_connections=args.worker_connections,
         timeout=args.timeout,
+        keepalive=args.keepalive,
+        read_timeout=args.read_timeout,
         access_log=args.access_log,
         log_level=args.log_level,
     )

@@ -47,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from moderation.errors import ModerationError
 
     from . import akismet, headers, health, metrics, moderate, native, perspective
+    from .admission import Admission, gevent_queue_delay
     from .checks import Checker
     from .config import load_config
     from .errors import api_family, google_error, native_error, plain_error, register_error_handlers
@@ -56,6 +57,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config = load_config(test_config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"])
     app.config.update(config)
+    if config["MAX_QUEUE_DELAY"] > 0:  # refuse work past capacity, before Flask sees it
+        app.wsgi_app = Admission(app.wsgi_app, config["MAX_QUEUE_DELAY"], gevent_queue_delay(), metrics.count_refused)
     app.json.sort_keys = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

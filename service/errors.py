@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 __all__ = [
     "APIError",
@@ -195,8 +195,21 @@ def _unexpected(exc: Exception) -> Response:
     return native_error(500, "internal_error", message)
 
 
+def _unreadable_body(exc: Exception) -> Response:
+    """The WSGI server could not read the body (broken chunk framing, a read timeout): the client's fault, a 400."""
+    log.info("unreadable request body in %s %s: %s", request.method, request.path, exc)
+    return _http_error(BadRequest(f"the request body could not be read: {exc or type(exc).__name__}"))
+
+
 def register_error_handlers(app: Flask) -> None:
     """JSON (or the family's dialect) for every error, including routing errors and unexpected exceptions."""
     app.register_error_handler(APIError, lambda exc: exc.response())
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(TimeoutError, _unreadable_body)
+    try:
+        from gunicorn.http.errors import ParseException
+    except ImportError:  # not under gunicorn
+        pass
+    else:
+        app.register_error_handler(ParseException, _unreadable_body)
     app.register_error_handler(Exception, _unexpected)

@@ -25,7 +25,17 @@ from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
 from moderation import Policy
 
-__all__ = ["REQUESTS", "LATENCY", "VERDICTS", "LABEL_VERDICTS", "instrument", "observe_checks", "render"]
+__all__ = [
+    "REQUESTS",
+    "LATENCY",
+    "VERDICTS",
+    "LABEL_VERDICTS",
+    "REFUSED",
+    "instrument",
+    "observe_checks",
+    "count_refused",
+    "render",
+]
 
 # The *_created series (a timestamp per label set) double the exposition and are not used by anyone here.
 disable_created_metrics()
@@ -42,6 +52,11 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 VERDICTS = Counter("moderation_verdicts", "Checked comments by verdict and API.", ["verdict", "api"])
+REFUSED = Counter(
+    "moderation_http_refused",
+    "Requests refused with 503 and Retry-After because their worker was over capacity, by API.",
+    ["api"],
+)
 LABEL_VERDICTS = Counter(
     "moderation_label_verdicts",
     "Checked comments by label and the verdict that label alone gives (its own hold / reject thresholds).",
@@ -74,6 +89,10 @@ def observe_checks(api: str, outcomes: Iterable[tuple[str, Mapping[str, float]]]
             thresholds = policy.thresholds.get(label)
             if thresholds is not None:
                 LABEL_VERDICTS.labels(label, thresholds.verdict(probability).value).inc()
+
+
+def count_refused(api: str) -> None:
+    REFUSED.labels(api).inc()
 
 
 def render() -> Response:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 __all__ = ["read_body", "read_json", "utf8_size", "clean_text", "clean_strings", "http_url", "MAX_JSON_INTEGER", "MAX_ID_CHARS"]
 
@@ -67,7 +67,11 @@ def read_body() -> bytes:
     stream = request.environ["wsgi.input"]
     data = bytearray()
     while len(data) <= limit:
-        chunk = stream.read(min(65536, limit + 1 - len(data)))
+        try:
+            chunk = stream.read(min(65536, limit + 1 - len(data)))
+        except Exception as exc:  # whatever the server's reader raises here is the client's doing: a read timeout,
+            # a connection closed mid-body, broken chunk framing (gunicorn's ParseException)
+            raise ClientDisconnected(f"the request body could not be read: {exc or type(exc).__name__}") from None
         if not chunk:
             break
         data += chunk

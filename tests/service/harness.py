@@ -32,6 +32,8 @@ APP_ENVIRONMENT = (
     "MODERATION_MODEL_CACHE_SIZE",
     "MODERATION_DB_BUSY_TIMEOUT",
     "MODERATION_DB_SYNCHRONOUS",
+    "MODERATION_MAX_QUEUE_DELAY",
+    "MODERATION_READ_TIMEOUT",
     "PROMETHEUS_MULTIPROC_DIR",
 )
 
@@ -79,9 +81,12 @@ class LiveServer:
 class Gunicorn:
     """``moderation serve`` in a subprocess: gunicorn, several worker processes, its own instance directory."""
 
-    def __init__(self, instance: Path, model: Path, workers: int = 2, threads: int = 4):
+    def __init__(
+        self, instance: Path, model: Path, workers: int = 2, threads: int = 4, extra: tuple[str, ...] = (),
+        port: int | None = None, first_start: bool = True,
+    ):
         self.instance = instance
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
         self.log = open(instance.parent / "gunicorn.log", "w+")
@@ -102,6 +107,7 @@ class Gunicorn:
                 SITE_A,
                 "--log-level",
                 "warning",
+                *extra,
             ),
             env=env,
             stdout=subprocess.PIPE,
@@ -110,7 +116,7 @@ class Gunicorn:
             start_new_session=True,
         )
         self.key = None
-        for line in self.process.stdout:  # the first-start banner prints the key
+        for line in self.process.stdout if first_start else ():  # the first-start banner prints the key
             if len(line.strip()) == 48:
                 self.key = line.strip()
                 break

@@ -1,0 +1,36 @@
+"""The gunicorn worker class of ``moderation serve``: gunicorn's gevent worker with a read timeout on every
+connection (see :mod:`service.server` for why this worker model).
+
+gunicorn already bounds the wait for a request's headers by ``keepalive`` seconds (a gevent timeout around reading
+them, the first request of a connection included). What it leaves unbounded is every read after that (a body sent a
+byte a minute) and every write (a client that never reads its answer): here each one must progress within
+``$MODERATION_READ_TIMEOUT`` seconds (set by :func:`service.server.run` before the workers fork), or the connection
+is dropped. The timeout is per operation, as nginx's ``client_body_timeout`` and ``send_timeout`` are.
+"""
+
+from __future__ import annotations
+
+import os
+
+from gunicorn.workers.base_async import AsyncWorker
+from gunicorn.workers.ggevent import GeventWorker
+
+__all__ = ["Worker", "DEFAULT_READ_TIMEOUT"]
+
+DEFAULT_READ_TIMEOUT = 10.0
+
+
+class Worker(GeventWorker):
+    """gevent worker whose client sockets time out (``$MODERATION_READ_TIMEOUT`` seconds per read or write)."""
+
+    def init_process(self) -> None:
+        try:
+            self.read_timeout = float(os.environ.get("MODERATION_READ_TIMEOUT") or DEFAULT_READ_TIMEOUT)
+        except ValueError:
+            self.read_timeout = DEFAULT_READ_TIMEOUT
+        super().init_process()
+
+    def handle(self, listener, client, addr) -> None:
+        # GeventWorker.handle would make the socket blocking without a timeout; this is its only other step.
+        client.settimeout(self.read_timeout)
+        AsyncWorker.handle(self, listener, client, addr)

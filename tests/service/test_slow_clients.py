@@ -1,0 +1,159 @@
+"""Slow and idle clients against ``moderation serve`` for real (gunicorn, gevent workers, real sockets): 100
+connections that send nothing, half their headers, or a body a byte at a time do not stop the server answering
+others, and the server closes them once their deadlines pass."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from harness import Gunicorn
+
+KEEPALIVE = 3  # seconds a client has for its headers
+READ_TIMEOUT = 3  # seconds each later read may take
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, tiny_model_path):
+    gunicorn = Gunicorn(
+        tmp_path_factory.mktemp("slow") / "instance",
+        tiny_model_path,
+        workers=2,
+        extra=("--keepalive", str(KEEPALIVE), "--read-timeout", str(READ_TIMEOUT)),
+    )
+    yield gunicorn
+    gunicorn.close()
+
+
+class Slowloris:
+    """``count`` hostile connections kept open (reopened when the server drops one): a third idle, a third sending
+    headers a byte at a time, a third sending a body a byte at a time."""
+
+    def __init__(self, port: int, count: int = 100):
+        self.port = port
+        self.kinds = [("idle", "headers", "body")[i % 3] for i in range(count)]
+        self.socks: list[socket.socket | None] = [None] * count
+        self.opened = 0
+        self.stop = threading.Event()
+        for i in range(count):
+            self._open(i)
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+
+    def _open(self, i: int) -> None:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        if self.kinds[i] == "headers":
+            sock.sendall(b"POST /v1/comments/check HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        elif self.kinds[i] == "body":
+            sock.sendall(
+                b"POST /v1/comments/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100000\r\n\r\n{\"text\": \""
+            )
+        self.socks[i] = sock
+        self.opened += 1
+
+    def _trickle(self) -> None:
+        while not self.stop.wait(0.5):
+            for i, sock in enumerate(self.socks):
+                try:
+                    if self.kinds[i] != "idle":
+                        sock.sendall(b"a")
+                except OSError:  # dropped by the server: come back, as an attacker would
+                    sock.close()
+                    try:
+                        self._open(i)
+                    except OSError:
+                        pass
+
+    def open_count(self) -> int:
+        return sum(1 for s in self.socks if s is not None and s.fileno() != -1)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        for sock in self.socks:
+            if sock is not None:
+                sock.close()
+
+
+def test_healthz_and_checks_answer_within_a_second_while_100_slow_clients_hold_connections(server):
+    """With 100 hostile connections open, every /healthz (and a real check) is answered in under a second."""
+    attack = Slowloris(server.port, 100)
+    try:
+        time.sleep(0.5)  # every hostile connection is accepted and waiting
+        assert attack.open_count() == 100
+        timings = []
+        for _ in range(20):
+            start = time.perf_counter()
+            response = httpx.get(server.url + "/healthz", timeout=5)
+            timings.append(time.perf_counter() - start)
+            assert response.status_code == 200
+            time.sleep(0.1)
+        start = time.perf_counter()
+        check = httpx.post(server.url + "/v1/comments/check", json={"text": "Thanks for this."},
+                           headers={"X-API-Key": server.key}, timeout=5)
+        assert check.status_code == 200
+        assert time.perf_counter() - start < 1.0
+        assert max(timings) < 1.0, timings
+        assert attack.open_count() == 100
+    finally:
+        attack.close()
+
+
+def _seconds_until_closed(sock: socket.socket, limit: float) -> tuple[float, bytes]:
+    start = time.monotonic()
+    sock.settimeout(limit)
+    received = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            received += chunk
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return time.monotonic() - start, received
+
+
+def test_headers_must_arrive_within_the_keepalive_deadline(server):
+    """A client that sends half its headers and then a byte a second is dropped after about KEEPALIVE seconds."""
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    stop = threading.Event()
+
+    def drip():
+        while not stop.wait(1.0):
+            try:
+                sock.sendall(b"X")
+            except OSError:
+                return
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+    try:
+        elapsed, received = _seconds_until_closed(sock, KEEPALIVE + 10)
+    finally:
+        stop.set()
+        dripper.join()
+        sock.close()
+    assert KEEPALIVE - 0.5 <= elapsed < KEEPALIVE + 5, elapsed
+    assert b"200" not in received
+
+
+def test_a_body_that_stops_coming_is_dropped_after_the_read_timeout(server):
+    """A client that announces 1,000 bytes and sends 10 gets a 400 (or a closed connection) after about
+    READ_TIMEOUT seconds, and the worker serves others meanwhile."""
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"POST /v1/comments/check HTTP/1.1\r\nHost: x\r\nX-API-Key: " + server.key.encode()
+                 + b"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"text\": \"")
+    assert httpx.get(server.url + "/healthz", timeout=5).status_code == 200
+    try:
+        elapsed, received = _seconds_until_closed(sock, READ_TIMEOUT + 10)
+    finally:
+        sock.close()
+    assert READ_TIMEOUT - 0.5 <= elapsed < READ_TIMEOUT + 5, elapsed
+    assert received == b"" or received.startswith(b"HTTP/1.1 400"), received[:200]
