@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import GOOGLE_STATUS, api_family
+from .http_errors import GOOGLE_STATUS, api_family
 
 __all__ = ["Admission", "gevent_queue_delay", "EXEMPT_PATHS"]
 

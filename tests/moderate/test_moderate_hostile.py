@@ -10,7 +10,7 @@ def _store_held(storage, site_id, article_url):
     """A held check stored as an older version would have stored it, link unchecked."""
     from service.storage import now
 
-    storage.record_checks(site_id, [{
+    storage.comments.record(site_id, [{
         "site_id": site_id, "request_id": "r", "source": "api", "comment_id": "old-1", "thread_id": None,
         "article_url": article_url, "text": TOXIC, "metadata": "{}", "scores": '{"toxicity": 0.9}',
         "verdict": "hold", "flagged": '["toxicity"]', "reasons": "[]", "spam": 0, "model_version": "m",
@@ -43,7 +43,7 @@ def test_an_upload_with_5000_columns_keeps_the_cookie_small(browser, site, stora
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "nothing was imported" in html and "and 4995 more" in html
-    assert storage.count_feedback(site[0].id) == 0
+    assert storage.feedback.count(site[0].id) == 0
 
 
 def test_an_upload_with_a_100000_character_comment_id_is_refused(browser, site, storage):
@@ -52,4 +52,4 @@ def test_an_upload_with_a_100000_character_comment_id_is_refused(browser, site, 
     html = browser.upload(site[0].id, content).get_data(as_text=True)
     html = browser.get(f"/moderate/sites/{site[0].id}").get_data(as_text=True)
     assert "row 3: comment_id is longer than 256 characters" in html
-    assert storage.count_feedback(site[0].id) == 0
+    assert storage.feedback.count(site[0].id) == 0

@@ -44,8 +44,8 @@ def fuzzed_app(tmp_path_factory, tiny_model_path):
 
     app = make_app(tmp_path_factory.mktemp("fuzz"), tiny_model_path)
     storage = app.extensions["moderation.storage"]
-    site = storage.create_site(SITE_A)
-    key, _ = storage.create_key(site.id)
+    site = storage.sites.create(SITE_A)
+    key, _ = storage.keys.create(site.id)
     return app, schemathesis.openapi.from_dict(document()), key
 
 

@@ -40,14 +40,14 @@ def test_native_http_links_are_kept(client, auth, storage, site_a):
     """An https article URL is accepted and stored as given."""
     url = "https://news.example.com/2026/11/story?id=7"
     assert client.post(CHECK, json={"text": "hi", "article_url": url, "comment_id": "x2"}, headers=auth).status_code == 200
-    assert storage.latest_check(site_a[0].id, "x2")["article_url"] == url
+    assert storage.comments.latest(site_a[0].id, "x2").article_url == url
 
 
 def test_akismet_permalink_that_is_not_http_is_not_stored_as_a_link(client, site_a, storage):
     """Akismet accepts the check (it has no field errors) but a javascript: permalink is never kept as a link."""
     form = akismet_form(site_a[1], comment_content="hello", permalink="javascript:fetch('/x')")
     assert client.post("/1.1/comment-check", data=form).get_data(as_text=True) in ("true", "false")
-    (row,) = storage.conn.execute("SELECT article_url, metadata FROM comments").fetchall()
+    (row,) = storage.db.execute("SELECT article_url, metadata FROM comments").fetchall()
     assert row["article_url"] is None
     assert "javascript" not in row["metadata"]
 
@@ -70,7 +70,7 @@ def test_akismet_text_charsets_are_still_honoured(client, site_a, storage):
     """A real text encoding (ISO-8859-1) decodes the form's bytes."""
     body = f"api_key={site_a[1]}&blog={SITE_A}&user_ip=1.2.3.4&comment_content=caf%E9&blog_charset=ISO-8859-1"
     client.post("/1.1/comment-check", data=body, content_type="application/x-www-form-urlencoded")
-    assert storage.conn.execute("SELECT text FROM comments").fetchone()[0] == "café"
+    assert storage.db.execute("SELECT text FROM comments").fetchone()[0] == "café"
 
 
 def test_akismet_more_than_10000_fields_is_413(client, site_a):
@@ -94,7 +94,7 @@ def test_chunked_body_over_the_limit_is_413_not_cut(client, site_a, storage):
         environ_overrides={"wsgi.input_terminated": True},
     )
     assert response.status_code == 413
-    assert storage.count_checks() == 0
+    assert storage.comments.count() == 0
 
 
 def test_chunked_body_within_the_limit_is_read_whole(client, site_a):
@@ -120,7 +120,7 @@ def test_perspective_lone_surrogates_in_ids_are_replaced(client, site_a, storage
     assert response.status_code == 200
     if field == "clientToken":
         assert response.get_json()["clientToken"] == "a\ufffdb"
-    metadata = json.loads(storage.conn.execute("SELECT metadata FROM comments").fetchone()[0])
+    metadata = json.loads(storage.db.execute("SELECT metadata FROM comments").fetchone()[0])
     assert metadata[field] == "a\ufffdb"
 
 
@@ -133,7 +133,7 @@ def test_perspective_lone_surrogates_in_suggestscore_are_replaced(client, site_a
     response = client.post(f"{SUGGEST}?key={site_a[1]}", data=body, content_type="application/json")
     assert response.status_code in (200, 400), response.get_data(as_text=True)
     if response.status_code == 200:
-        stored = storage.conn.execute("SELECT metadata FROM feedback").fetchone()[0]
+        stored = storage.db.execute("SELECT metadata FROM feedback").fetchone()[0]
         assert "\ufffd" in stored
 
 
