@@ -76,13 +76,18 @@ def add_loop_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentP
     mr.set_defaults(func=_models_rollback)
 
     users = subparsers.add_parser("users", help="moderator accounts")
-    usub = users.add_subparsers(dest="users_command", required=True, metavar="{create}")
+    usub = users.add_subparsers(dest="users_command", required=True, metavar="{create,password}")
     uc = usub.add_parser("create", help="add a moderator who may review the given sites")
     uc.add_argument("username")
     uc.add_argument("--site", action="append", required=True, metavar="URL", help="a site they moderate (repeatable)")
     uc.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     _store_options(uc)
     uc.set_defaults(func=_users_create)
+    up = usub.add_parser("password", help="change a moderator's password (their sessions end everywhere)")
+    up.add_argument("username")
+    up.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    _store_options(up)
+    up.set_defaults(func=_users_password)
 
     feedback = subparsers.add_parser("feedback", help="moderators' decisions: import labeled files")
     fsub = feedback.add_subparsers(dest="feedback_command", required=True, metavar="{import}")
@@ -218,16 +223,39 @@ def _users_create(args: argparse.Namespace) -> int:
 
     storage, _ = _open(args)
     site_ids = [_site_id(storage, url) for url in args.site]
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            return _fail("the passwords differ")
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return _fail("the passwords differ")
     if len(password) < 8:
         return _fail("the password must have at least 8 characters")
     user_id = storage.users.create(args.username, generate_password_hash(password), site_ids)
     print(f"user {args.username} (id {user_id}) may moderate {', '.join(args.site)}")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    """The new password, from standard input or typed twice (None when the two differ)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    return password if getpass.getpass("Again: ") == password else None
+
+
+@_guard
+def _users_password(args: argparse.Namespace) -> int:
+    from werkzeug.security import generate_password_hash
+
+    storage, _ = _open(args)
+    user = storage.users.get(args.username)
+    if user is None:
+        return _fail(f"no user {args.username!r}")
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return _fail("the passwords differ")
+    if len(password) < 8:
+        return _fail("the password must have at least 8 characters")
+    ended = storage.users.set_password(user.id, generate_password_hash(password))
+    print(f"password of {args.username} changed; {ended} session(s) ended")
     return 0
 
 

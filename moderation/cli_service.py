@@ -87,6 +87,23 @@ def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.Argume
     _store_options(revoke)
     revoke.set_defaults(func=_keys_revoke)
 
+    db = subparsers.add_parser(
+        "db",
+        help="back up and restore the database",
+        description="Back up the database while the service runs (SQLite's online backup), or restore a backup.",
+    )
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="{backup,restore}")
+    backup = db_sub.add_parser("backup", help="copy the live database to PATH (a new file, readable by you only)")
+    backup.add_argument("path", help="the backup file to write (must not exist)")
+    _store_options(backup)
+    backup.set_defaults(func=_db_backup)
+    restore = db_sub.add_parser(
+        "restore", help="replace the database with a backup (stop `moderation serve` first, start it after)"
+    )
+    restore.add_argument("path", help="a file written by `moderation db backup`")
+    _store_options(restore)
+    restore.set_defaults(func=_db_restore)
+
     sites = subparsers.add_parser("sites", help="add, list, show and configure sites", description="Sites served.")
     sites_sub = sites.add_subparsers(dest="sites_command", required=True, metavar="{create,list,show,update}")
     screate = sites_sub.add_parser("create", help="add a site")
@@ -142,6 +159,7 @@ def _fail(message: str) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from service.config import resolve_database, resolve_instance
 
+    os.umask(0o077)  # whatever the service writes (database, models, reports, metrics) is its owner's only
     instance = resolve_instance(args.instance)
     database = resolve_database(args.db, instance)
     # Options become environment variables: the workers (and create_app's config) read them after the fork.
@@ -195,6 +213,30 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         log_level=args.log_level,
     )
+    return 0
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    from service.errors import StorageError
+
+    storage = _storage(args)
+    try:
+        target = storage.backup(args.path)
+    except StorageError as exc:
+        return _fail(str(exc))
+    print(f"Backed up {storage.path} to {target} ({target.stat().st_size:,} bytes, schema {storage.schema_version()})")
+    return 0
+
+
+def _db_restore(args: argparse.Namespace) -> int:
+    from service.errors import StorageError
+
+    storage = _storage(args)
+    try:
+        version = storage.restore(args.path)
+    except StorageError as exc:
+        return _fail(str(exc))
+    print(f"Restored {storage.path} from {args.path} (schema {version}); start `moderation serve` again")
     return 0
 
 

@@ -47,7 +47,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from moderation.errors import ModerationError
 
     from . import akismet, headers, health, metrics, moderate, native, perspective
-    from .admission import Admission, gevent_queue_delay
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from .admission import Admission, gevent_work_stage
     from .checks import Checker
     from .config import load_config
     from .http_errors import register_error_handlers
@@ -57,10 +59,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config = load_config(test_config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"])
     app.config.update(config)
+    if config["TRUSTED_PROXIES"]:  # believe the forwarded client address, scheme and host of that many proxies
+        n = int(config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     if config["MAX_QUEUE_DELAY"] > 0:  # refuse work past capacity, before Flask sees it
-        app.wsgi_app = Admission(app.wsgi_app, config["MAX_QUEUE_DELAY"], gevent_queue_delay(), metrics.count_refused)
+        app.wsgi_app = Admission(
+            app.wsgi_app, config["MAX_QUEUE_DELAY"], gevent_work_stage(), config["MAX_CONTENT_LENGTH"],
+            metrics.count_refused,
+        )
     app.json.sort_keys = False
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    instance_dir = Path(app.instance_path)
+    if not instance_dir.is_dir():
+        instance_dir.mkdir(parents=True, mode=0o700)  # the database, keys' hashes and models: the owner's only
 
     storage = Storage(config["DATABASE"], busy_timeout=config["DB_BUSY_TIMEOUT"], synchronous=config["DB_SYNCHRONOUS"])
     storage.migrate()

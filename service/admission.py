@@ -1,24 +1,32 @@
-"""Refusing work past capacity: 503 with ``Retry-After`` in a fraction of a millisecond, instead of a queue that grows.
+"""Refusing work past capacity: 503 with ``Retry-After`` within milliseconds, instead of a queue that grows.
 
 Past capacity, a server that accepts everything makes every request wait behind all the others: at 1,000 checks a
 second offered on two cores, answers once took 7.8 s at the median. Akismet and Perspective clients treat an error
 as "let the comment through and check again later", so an immediate refusal serves them better than a late answer,
 and the requests that are admitted stay fast.
 
-How the worker knows it is behind: a gevent worker runs, in each turn of its event loop, every request whose bytes
-arrived since the last turn, one after the other. ``time.time() - loop.now()`` (``loop.now()`` is when this turn's
-poll returned) is how long the request now starting has already waited in this turn: its queueing delay. Past
-``max_queue_delay`` (``MODERATION_MAX_QUEUE_DELAY``, 5 ms by default) the request is refused before Flask sees it,
-in its API's dialect (native JSON error ``overloaded``, Akismet plain text, Google's ``UNAVAILABLE``), with
-``Retry-After: 1``. Refusing costs almost nothing, so the turn ends soon and the next requests find the queue short.
-The queue is bounded in time, which is what clients feel, rather than in length.
+How it works, in a gevent worker (one event loop per process):
 
-``/healthz``, ``/readyz`` and ``/metrics`` are never refused: they are cheap, and an orchestrator that cannot reach
-them would restart a server that is merely busy. Outside a gevent worker (tests, threads) nothing is refused.
+1. A request's body is read first, whole (at most ``MAX_CONTENT_LENGTH``), while other requests go on: a client
+   that sends slowly holds only its own connection.
+2. Then it asks to enter the worker's *work stage*, which runs one request at a time (scoring is CPU work: running
+   two at once in one process only interleaves them). Requests wait for it in a queue bounded in time: the queue
+   delay a newcomer would see is estimated as (requests waiting + 1) x the mean time a request spends in the stage
+   (a moving average). Past ``max_queue_delay`` (``MODERATION_MAX_QUEUE_DELAY``, 50 ms by default) the request is
+   refused at once, before any work, in its API's dialect (native JSON error ``overloaded``, Akismet plain text,
+   Google's ``UNAVAILABLE``), with ``Retry-After: 1``.
+3. A refusal is decided as soon as the event loop reaches the request, which is after at most the one request in
+   the stage, not after the whole queue: refusals stay fast however long the queue, and admitted requests wait at
+   most about ``max_queue_delay``.
+
+``/healthz``, ``/readyz`` and ``/metrics`` skip the queue and are never refused: they are cheap, and an orchestrator
+that cannot reach them would restart a server that is merely busy. Outside a gevent worker (tests, threads) nothing
+is queued or refused.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import time
@@ -27,7 +35,7 @@ from typing import Any
 
 from .http_errors import GOOGLE_STATUS, api_family
 
-__all__ = ["Admission", "gevent_queue_delay", "EXEMPT_PATHS"]
+__all__ = ["Admission", "WorkStage", "gevent_work_stage", "EXEMPT_PATHS"]
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _MESSAGE = "the server is over capacity; retry after a second"
@@ -44,29 +52,90 @@ _BODIES = {
 }
 
 
-def gevent_queue_delay() -> Callable[[], float] | None:
-    """``delay() -> seconds`` the current request waited in this turn of the event loop; None outside gevent."""
-    gevent = sys.modules.get("gevent")
-    if gevent is None:
+class WorkStage:
+    """One request at a time, with the queue in front of it measured.
+
+    Parameters
+    ----------
+    lock : object with ``acquire()`` and ``release()``
+        A cooperative lock (gevent's) that parks waiting requests without blocking the event loop.
+    clock : callable
+        Seconds, monotonic.
+    """
+
+    def __init__(self, lock: Any, clock: Callable[[], float] = time.perf_counter, initial_service: float = 0.005):
+        self.lock = lock
+        self.clock = clock
+        self.waiting = 0  # requests admitted and not yet in the stage
+        self.service = initial_service  # moving average of the time a request spends in the stage
+
+    def expected_delay(self) -> float:
+        """How long a request arriving now would wait before entering the stage."""
+        return (self.waiting + 1) * self.service
+
+    def run(self, work: Callable[[], Any]) -> Any:
+        self.waiting += 1
+        try:
+            self.lock.acquire()
+        finally:
+            self.waiting -= 1
+        start = self.clock()
+        try:
+            return work()
+        finally:
+            self.service += 0.1 * ((self.clock() - start) - self.service)
+            self.lock.release()
+
+
+def gevent_work_stage() -> WorkStage | None:
+    """A :class:`WorkStage` on gevent's lock in a gevent worker; None elsewhere (nothing is queued or refused)."""
+    if "gevent" not in sys.modules:
         return None
     from gevent import monkey
+    from gevent.lock import Semaphore
 
     if not monkey.is_module_patched("socket"):
         return None
-    loop = gevent.get_hub().loop
-    return lambda: time.time() - loop.now()
+    return WorkStage(Semaphore(1))
+
+
+def _read_body(environ: dict[str, Any], limit: int | None) -> None:
+    """Read the request body now (see the module) and hand the app an in-memory copy of it."""
+    stream = environ.get("wsgi.input")
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return  # the app answers a malformed Content-Length
+    chunked = length == 0 and environ.get("wsgi.input_terminated") and "chunked" in (
+        environ.get("HTTP_TRANSFER_ENCODING") or ""
+    ).lower()
+    if stream is None or (length == 0 and not chunked) or (limit is not None and length > limit):
+        return  # nothing to read, or too large: the app refuses it (413) without reading
+    wanted = length if length else (limit + 1 if limit is not None else 1 << 62)
+    data = bytearray()
+    try:
+        while len(data) < wanted:
+            chunk = stream.read(min(65536, wanted - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    except Exception:  # a timeout or a broken chunk: the app sees a short body and answers 400
+        pass
+    environ["wsgi.input"] = io.BytesIO(bytes(data))
 
 
 class Admission:
-    """WSGI middleware that refuses requests arriving when the worker is behind (see the module).
+    """WSGI middleware that queues requests for the work stage and refuses them past capacity (see the module).
 
     Parameters
     ----------
     app : WSGI application
     max_queue_delay : float
-        Seconds a request may have waited before it is refused.
-    delay : callable or None
-        ``delay() -> seconds``; None admits everything.
+        Seconds a request may expect to wait for the work stage; beyond, it is refused.
+    stage : WorkStage or None
+        None admits everything at once (no queue).
+    max_body : int or None
+        The body size limit (``MAX_CONTENT_LENGTH``): a larger body is left for the app to refuse.
     on_refused : callable, optional
         Called with the API family of each refused request (metrics).
     """
@@ -75,26 +144,33 @@ class Admission:
         self,
         app: Callable[..., Iterable[bytes]],
         max_queue_delay: float,
-        delay: Callable[[], float] | None,
+        stage: WorkStage | None,
+        max_body: int | None = None,
         on_refused: Callable[[str], None] | None = None,
     ):
         self.app = app
         self.max_queue_delay = float(max_queue_delay)
-        self.delay = delay
+        self.stage = stage
+        self.max_body = max_body
         self.on_refused = on_refused
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if self.delay is not None and self.delay() > self.max_queue_delay:
-            path = environ.get("PATH_INFO") or "/"
-            if path not in EXEMPT_PATHS:
-                family = api_family(path)
-                content_type, body = _BODIES[family]
-                start_response(
-                    "503 Service Unavailable",
-                    [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Retry-After", "1"),
-                     ("X-Content-Type-Options", "nosniff")],
-                )
-                if self.on_refused is not None:
-                    self.on_refused(family)
-                return [body]
-        return self.app(environ, start_response)
+        path = environ.get("PATH_INFO") or "/"
+        if self.stage is None or path in EXEMPT_PATHS:
+            return self.app(environ, start_response)
+        _read_body(environ, self.max_body)
+        if self.stage.expected_delay() > self.max_queue_delay:
+            return self._refuse(path, start_response)
+        return self.stage.run(lambda: self.app(environ, start_response))
+
+    def _refuse(self, path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        family = api_family(path)
+        content_type, body = _BODIES[family]
+        start_response(
+            "503 Service Unavailable",
+            [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Retry-After", "1"),
+             ("X-Content-Type-Options", "nosniff")],
+        )
+        if self.on_refused is not None:
+            self.on_refused(family)
+        return [body]

@@ -40,9 +40,13 @@ DEFAULTS: dict[str, Any] = {
     # loses a committed transaction when a process dies (kill -9); only a power cut can lose the last ones.
     "DB_BUSY_TIMEOUT": 10.0,
     "DB_SYNCHRONOUS": "NORMAL",
-    # Past capacity, a request that has waited this long in its worker's queue is refused with 503 and Retry-After
-    # (see service.admission); 0 admits everything.
-    "MAX_QUEUE_DELAY": 0.005,
+    # Past capacity, a request that would wait longer than this in its worker's queue is refused at once with 503
+    # and Retry-After (see service.admission); 0 queues nothing and refuses nothing.
+    "MAX_QUEUE_DELAY": 0.05,
+    # The session cookie's Secure flag: auto (when the request is HTTPS), always or never (see service.signin).
+    "SECURE_COOKIES": "auto",
+    # Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host headers are believed (0: none).
+    "TRUSTED_PROXIES": 0,
 }
 
 #: Environment variables read by :func:`load_config`, and how each is parsed.
@@ -60,6 +64,8 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_DB_BUSY_TIMEOUT": ("DB_BUSY_TIMEOUT", float),
     "MODERATION_DB_SYNCHRONOUS": ("DB_SYNCHRONOUS", str),
     "MODERATION_MAX_QUEUE_DELAY": ("MAX_QUEUE_DELAY", float),
+    "MODERATION_SECURE_COOKIES": ("SECURE_COOKIES", str),
+    "MODERATION_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 
 
@@ -90,6 +96,10 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
         raise ConfigError("MAX_BATCH and MAX_COMMENT_BYTES must be positive")
     if not 0.0 <= float(config["APPROVED_SAMPLE_RATE"]) <= 1.0:
         raise ConfigError("APPROVED_SAMPLE_RATE must be in [0, 1]")
+    if config["SECURE_COOKIES"] not in ("auto", "always", "never"):
+        raise ConfigError(f"SECURE_COOKIES must be auto, always or never, got {config['SECURE_COOKIES']!r}")
+    if int(config["TRUSTED_PROXIES"]) < 0:
+        raise ConfigError("TRUSTED_PROXIES must be 0 or more")
     return config
 
 

@@ -111,7 +111,7 @@ def prepare_metrics_dir(instance: str | os.PathLike[str]) -> Path:
     path = Path(instance) / "prometheus"
     if path.exists():
         shutil.rmtree(path)  # counts from a previous run would be added to this one's
-    path.mkdir(parents=True)
+    path.mkdir(parents=True, mode=0o700)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     return path
 
@@ -170,6 +170,9 @@ def run(
         "keepalive": keepalive,
         "graceful_timeout": graceful_timeout,
         "reuse_port": True,
+        # Forwarded headers are believed by the app alone, as TRUSTED_PROXIES says (werkzeug's ProxyFix), not by
+        # gunicorn's own list, which trusts any local process by default.
+        "forwarded_allow_ips": "",
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "loglevel": log_level,

@@ -12,14 +12,20 @@ one object per table family, each in its own module and returning typed rows (fr
 ``.users``         moderators and the sites they review                            :mod:`.users`
 ``.models``        registered model files and the active one per site             :mod:`.models`
 ``.jobs``          background work and its progress                                :mod:`.jobs`
+``.sessions``      moderators' sessions, held server-side                          :mod:`.signin`
+``.sign_in_...``   ``sign_in_failures``: failed sign-ins per account and address   :mod:`.signin`
 =================  ==============================================================  =========================
+
+The database file is created readable by its owner only (0600; SQLite gives its ``-wal`` and ``-shm`` files the same
+mode), in a directory made 0700. :meth:`Storage.backup` copies a live database with SQLite's online backup API,
+and :meth:`Storage.restore` puts such a copy back.
 
 The schema is ``migrations/NNN_*.sql``, applied in order by :meth:`Storage.migrate` (:mod:`.schema`).
 
 >>> import tempfile
 >>> store = Storage(tempfile.mkdtemp() + "/moderation.sqlite3")
 >>> store.migrate()
-1
+2
 >>> site = store.sites.create("https://news.example.com")
 >>> key, _ = store.keys.create(site.id)
 >>> store.keys.site_for(key).url
@@ -38,6 +44,7 @@ from .feedback import DECISION_LABELS, DECISIONS, FEEDBACK_SOURCES, Decision, Fe
 from .jobs import JOB_STATUSES, Job, JobTable
 from .models import MODEL_STATUSES, ModelRecord, ModelTable
 from .schema import MIGRATIONS, Migration
+from .signin import SessionTable, SignInFailures, SignInFailureTable
 from .sites import ApiKey, KeyTable, Site, SiteTable, hash_key, normalise_site_url, site_host
 from .usage import Usage, UsageTable
 from .users import User, UserTable
@@ -58,6 +65,7 @@ __all__ = [
     "User",
     "ModelRecord",
     "Job",
+    "SignInFailures",
     "CHECK_COLUMNS",
     "CHECK_SOURCES",
     "QUEUE_ORDERS",
@@ -110,6 +118,8 @@ class Storage:
         self.users = UserTable(database)
         self.models = ModelTable(database)
         self.jobs = JobTable(database)
+        self.sessions = SessionTable(database)
+        self.sign_in_failures = SignInFailureTable(database)
 
     @property
     def path(self) -> Path:
@@ -136,6 +146,28 @@ class Storage:
     def ping(self) -> None:
         """Raise if the database does not answer (for readiness checks)."""
         self.db.ping()
+
+    def backup(self, target: str | os.PathLike[str]) -> Path:
+        """Copy the database, while it serves, to ``target`` (a new file, 0600; written whole or not at all).
+
+        Raises
+        ------
+        StorageError
+            When ``target`` exists or cannot be written, or the copy fails its integrity check.
+        """
+        return self.db.backup(target)
+
+    def restore(self, source: str | os.PathLike[str]) -> int:
+        """Replace the database's content with a backup's (checked first), then migrate it; return its schema
+        version. Stop the server first: workers keep what they cached (models, sites) until they restart.
+
+        Raises
+        ------
+        StorageError
+            When ``source`` is missing, not an SQLite database, damaged, or of a newer schema than this code.
+        """
+        self.db.restore(source, MIGRATIONS)
+        return self.migrate()
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""

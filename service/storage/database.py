@@ -145,7 +145,10 @@ class SQLiteDatabase(Database):
         self._write_lock_pid = os.getpid()
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.is_dir():
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self.path.exists():  # SQLite would create it 0644; its -wal and -shm files take the file's mode
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         conn = sqlite3.connect(
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False, cached_statements=256
         )
@@ -237,3 +240,56 @@ class SQLiteDatabase(Database):
     def integrity_check(self) -> str:
         """SQLite's ``integrity_check``: ``"ok"`` or a description of the damage."""
         return "; ".join(row[0] for row in self.conn.execute("PRAGMA integrity_check"))
+
+    def backup(self, target: str | os.PathLike[str]) -> Path:
+        """Copy this database with SQLite's online backup API (it copies a consistent snapshot while other
+        connections read and write) into a temporary file beside ``target``, check the copy, then rename it."""
+        target = Path(target)
+        if target.exists():
+            raise StorageError(f"{target} exists; give a new file name (a backup never overwrites)")
+        tmp = target.with_name(f".{target.name}.partial")
+        try:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise StorageError(f"cannot write the backup to {target}: {exc.strerror}") from None
+        os.close(fd)
+        try:
+            copy = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                self.conn.backup(copy, pages=1024)
+                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+                problems = "; ".join(row[0] for row in copy.execute("PRAGMA integrity_check"))
+            finally:
+                copy.close()
+            if problems != "ok":
+                raise StorageError(f"the backup failed its integrity check: {problems}")
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return target
+
+    def restore(self, source: str | os.PathLike[str], migrations: Sequence[Migration] = MIGRATIONS) -> None:
+        """Replace this database's content with ``source``'s, after checking that it is an intact database of a
+        schema this code knows (see :meth:`Storage.restore`)."""
+        source = Path(source)
+        if not source.is_file():
+            raise StorageError(f"no backup file {source}")
+        try:
+            backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open {source}: {exc}") from None
+        try:
+            try:
+                problems = "; ".join(row[0] for row in backup.execute("PRAGMA integrity_check"))
+                version = backup.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                raise StorageError(f"{source} is not an SQLite database of this service: {exc}") from None
+            if problems != "ok":
+                raise StorageError(f"{source} is damaged: {problems}")
+            if version > len(migrations):
+                raise StorageError(f"{source} has schema version {version}; this code knows up to {len(migrations)}")
+            with self._process_write_lock():
+                backup.backup(self.conn)
+        finally:
+            backup.close()

@@ -1,23 +1,37 @@
-"""Refusing work past capacity (service.admission): a request that waited too long in its worker's queue gets 503
-with Retry-After in its API's dialect, before any work; health endpoints are always answered; nothing is refused
-outside a cooperative worker."""
+"""Refusing work past capacity (service.admission): a request that would wait too long for its worker's work stage
+gets 503 with Retry-After in its API's dialect, before any work; health endpoints are always answered; nothing is
+refused outside a cooperative worker."""
 
 from __future__ import annotations
+
+import io
+import threading
 
 import pytest
 
 from harness import make_app
-from service.admission import Admission, gevent_queue_delay
+from service.admission import Admission, WorkStage, gevent_work_stage
+
+
+class Busy(WorkStage):
+    """A work stage whose queue looks as long as the test says."""
+
+    def __init__(self, waiting: int, service: float):
+        super().__init__(threading.Lock())
+        self.waiting, self.service = waiting, service
 
 
 @pytest.fixture
-def behind(tmp_path, tiny_model_path):
-    """An app whose worker reports a queue delay of ``delay[0]`` seconds (5 ms allowed)."""
+def gate(tmp_path, tiny_model_path):
+    """An app behind admission with a stage the test makes busy; 50 ms of queue allowed."""
     app = make_app(tmp_path, tiny_model_path)
-    delay = [0.0]
     refused = []
-    app.wsgi_app = Admission(app.wsgi_app.app, 0.005, lambda: delay[0], refused.append)
-    return app, delay, refused
+
+    def install(waiting: int, service: float = 0.005) -> Admission:
+        app.wsgi_app = Admission(app.wsgi_app.app, 0.05, Busy(waiting, service), 4096, refused.append)
+        return app.wsgi_app
+
+    return app, install, refused
 
 
 @pytest.mark.parametrize(
@@ -28,10 +42,10 @@ def behind(tmp_path, tiny_model_path):
         ("/1.1/comment-check", "akismet", lambda r: r.get_data(as_text=True) == "Service Unavailable"),
     ],
 )
-def test_a_request_that_waited_too_long_is_refused_in_its_dialect(behind, path, family, check):
-    """Past the queue-delay bound: 503, Retry-After: 1, the API's own error shape, counted by API."""
-    app, delay, refused = behind
-    delay[0] = 0.050
+def test_a_request_facing_a_long_queue_is_refused_in_its_dialect(gate, path, family, check):
+    """Ten waiting at 10 ms each is 110 ms of queue: 503, Retry-After: 1, the API's own error shape, counted."""
+    app, install, refused = gate
+    install(waiting=10, service=0.010)
     response = app.test_client().post(path, data=b"{}")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
@@ -39,21 +53,37 @@ def test_a_request_that_waited_too_long_is_refused_in_its_dialect(behind, path, 
     assert refused == [family]
 
 
-def test_requests_within_the_bound_are_served(behind):
-    app, delay, refused = behind
-    delay[0] = 0.004
-    assert app.test_client().post("/v1/comments/check", json={"text": "x"}).status_code == 401  # reached the API
-    assert refused == []
+def test_a_short_queue_is_served_and_the_stage_learns_its_service_time(gate):
+    app, install, refused = gate
+    stage = install(waiting=3, service=0.005).stage
+    response = app.test_client().post("/v1/comments/check", json={"text": "x"})
+    assert response.status_code == 401  # reached the API
+    assert refused == [] and stage.waiting == 3 and stage.service != 0.005
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
-def test_health_endpoints_are_never_refused(behind, path):
-    app, delay, _ = behind
-    delay[0] = 10.0
+def test_health_endpoints_are_never_refused(gate, path):
+    app, install, _ = gate
+    install(waiting=10_000, service=1.0)
     assert app.test_client().get(path).status_code == 200
 
 
-def test_outside_gevent_nothing_is_refused(app):
-    """In a plain process (tests, threads) there is no loop to measure: admission admits everything."""
-    assert gevent_queue_delay() is None
-    assert app.wsgi_app.delay is None
+def test_the_body_is_read_before_the_work_stage(gate):
+    """The app gets the whole body (from memory), chunked or not."""
+    app, install, _ = gate
+    install(waiting=0)
+    storage = app.extensions["moderation.storage"]
+    key, _ = storage.keys.create(storage.sites.create("https://news.example.com").id)
+    body = b'{"text": "hello", "comment_id": "read-first"}'
+    response = app.test_client().post(
+        "/v1/comments/check", input_stream=io.BytesIO(body), content_type="application/json",
+        headers={"Transfer-Encoding": "chunked", "X-API-Key": key}, environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 200
+    assert response.get_json()["comment_id"] == "read-first"
+
+
+def test_outside_gevent_nothing_is_queued_or_refused(app):
+    """In a plain process (tests, threads) there is no event loop to share: admission admits everything."""
+    assert gevent_work_stage() is None
+    assert app.wsgi_app.stage is None
