@@ -224,7 +224,8 @@ def _db_backup(args: argparse.Namespace) -> int:
         target = storage.backup(args.path)
     except StorageError as exc:
         return _fail(str(exc))
-    print(f"Backed up {storage.path} to {target} ({target.stat().st_size:,} bytes, schema {storage.schema_version()})")
+    print(f"Backed up database {storage.path} to {target} ({target.stat().st_size} bytes, schema version "
+          f"{storage.schema_version()})")
     return 0
 
 
@@ -236,7 +237,7 @@ def _db_restore(args: argparse.Namespace) -> int:
         version = storage.restore(args.path)
     except StorageError as exc:
         return _fail(str(exc))
-    print(f"Restored {storage.path} from {args.path} (schema {version}); start `moderation serve` again")
+    print(f"Restored database {storage.path} from {args.path} (schema version {version}); start `moderation serve`")
     return 0
 
 

@@ -11,13 +11,16 @@ How it works, in a gevent worker (one event loop per process):
    that sends slowly holds only its own connection.
 2. Then it asks to enter the worker's *work stage*, which runs one request at a time (scoring is CPU work: running
    two at once in one process only interleaves them). Requests wait for it in a queue bounded in time: the queue
-   delay a newcomer would see is estimated as (requests waiting + 1) x the mean time a request spends in the stage
-   (a moving average). Past ``max_queue_delay`` (``MODERATION_MAX_QUEUE_DELAY``, 50 ms by default) the request is
+   delay a newcomer would see is estimated as the requests waiting or running x the mean time a request spends in
+   the stage (a moving average). Past ``max_queue_delay`` (``MODERATION_MAX_QUEUE_DELAY``, 50 ms by default) the request is
    refused at once, before any work, in its API's dialect (native JSON error ``overloaded``, Akismet plain text,
    Google's ``UNAVAILABLE``), with ``Retry-After: 1``.
-3. A refusal is decided as soon as the event loop reaches the request, which is after at most the one request in
-   the stage, not after the whole queue: refusals stay fast however long the queue, and admitted requests wait at
-   most about ``max_queue_delay``.
+3. A refusal is decided as soon as the event loop reaches the request. For that to be soon, the stage lets the loop
+   take in new requests (a poll, 0.2 ms) before each request it runs once the loop's current turn has been busy
+   for 2 ms: a newcomer then waits behind at most the one request in the stage, not behind the whole queue, so
+   refusals stay fast however long the queue is, and admitted requests wait at most about ``max_queue_delay``.
+   (Left alone, gevent would run every waiting request's turn before polling again, and newcomers could not even
+   be refused until the whole queue had run.)
 
 ``/healthz``, ``/readyz`` and ``/metrics`` skip the queue and are never refused: they are cheap, and an orchestrator
 that cannot reach them would restart a server that is merely busy. Outside a gevent worker (tests, threads) nothing
@@ -59,44 +62,71 @@ class WorkStage:
     ----------
     lock : object with ``acquire()`` and ``release()``
         A cooperative lock (gevent's) that parks waiting requests without blocking the event loop.
+    behind : callable
+        ``behind() -> bool``: the event loop has run this turn long enough that it should take in new requests.
+    poll : callable
+        Lets the event loop take in new requests (they join the queue or are refused meanwhile).
     clock : callable
         Seconds, monotonic.
     """
 
-    def __init__(self, lock: Any, clock: Callable[[], float] = time.perf_counter, initial_service: float = 0.005):
+    def __init__(
+        self,
+        lock: Any,
+        behind: Callable[[], bool] = lambda: False,
+        poll: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.perf_counter,
+        initial_service: float = 0.005,
+    ):
         self.lock = lock
+        self.behind, self.poll = behind, poll
         self.clock = clock
-        self.waiting = 0  # requests admitted and not yet in the stage
+        self.waiting = 0  # requests admitted and not yet running in the stage
+        self.busy = False  # a request is running in the stage
         self.service = initial_service  # moving average of the time a request spends in the stage
 
     def expected_delay(self) -> float:
-        """How long a request arriving now would wait before entering the stage."""
-        return (self.waiting + 1) * self.service
+        """How long a request arriving now would wait before entering the stage: nothing when the stage is free
+        and nobody waits (so a slow request in the past can never keep refusing an idle worker)."""
+        return (self.waiting + self.busy) * self.service
 
     def run(self, work: Callable[[], Any]) -> Any:
         self.waiting += 1
         try:
             self.lock.acquire()
+            try:
+                if self.behind():
+                    self.poll()
+            except BaseException:
+                self.lock.release()
+                raise
         finally:
             self.waiting -= 1
         start = self.clock()
+        self.busy = True
         try:
             return work()
         finally:
-            self.service += 0.1 * ((self.clock() - start) - self.service)
+            self.busy = False
+            # one slow request (a big batch, a model loading) moves the average by at most a quarter second
+            self.service += 0.1 * (min(self.clock() - start, 0.25) - self.service)
             self.lock.release()
 
 
 def gevent_work_stage() -> WorkStage | None:
     """A :class:`WorkStage` on gevent's lock in a gevent worker; None elsewhere (nothing is queued or refused)."""
-    if "gevent" not in sys.modules:
+    gevent = sys.modules.get("gevent")
+    if gevent is None:
         return None
     from gevent import monkey
     from gevent.lock import Semaphore
 
     if not monkey.is_module_patched("socket"):
         return None
-    return WorkStage(Semaphore(1))
+    loop = gevent.get_hub().loop  # loop.now(): when this turn of the loop polled (wall clock, as libev keeps it)
+    return WorkStage(
+        Semaphore(1), behind=lambda: time.time() - loop.now() > 0.002, poll=lambda: gevent.sleep(0.0002)
+    )
 
 
 def _read_body(environ: dict[str, Any], limit: int | None) -> None:

@@ -155,6 +155,57 @@ class Gunicorn:
         self.log.close()
 
 
+class Slowloris:
+    """``count`` hostile connections kept open (reopened when the server drops one): a third idle, a third sending
+    headers a byte at a time, a third sending a body a byte at a time."""
+
+    def __init__(self, port: int, count: int = 100):
+        self.port = port
+        self.kinds = [("idle", "headers", "body")[i % 3] for i in range(count)]
+        self.socks: list[socket.socket | None] = [None] * count
+        self.opened = 0
+        self.stop = threading.Event()
+        for i in range(count):
+            self._open(i)
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+
+    def _open(self, i: int) -> None:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        if self.kinds[i] == "headers":
+            sock.sendall(b"POST /v1/comments/check HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        elif self.kinds[i] == "body":
+            sock.sendall(
+                b"POST /v1/comments/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100000\r\n\r\n{\"text\": \""
+            )
+        self.socks[i] = sock
+        self.opened += 1
+
+    def _trickle(self) -> None:
+        while not self.stop.wait(0.5):
+            for i, sock in enumerate(self.socks):
+                try:
+                    if self.kinds[i] != "idle":
+                        sock.sendall(b"a")
+                except OSError:  # dropped by the server: come back, as an attacker would
+                    sock.close()
+                    try:
+                        self._open(i)
+                    except OSError:
+                        pass
+
+    def open_count(self) -> int:
+        return sum(1 for s in self.socks if s is not None and s.fileno() != -1)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        for sock in self.socks:
+            if sock is not None:
+                sock.close()
+
+
 def write_load(database: str, site_id: int, worker: int, rounds: int) -> int:
     """One process's share of a concurrent-writers test: checks, counters and feedback on shared comment ids."""
     from service.storage import Storage, now

@@ -18,7 +18,7 @@ class Busy(WorkStage):
 
     def __init__(self, waiting: int, service: float):
         super().__init__(threading.Lock())
-        self.waiting, self.service = waiting, service
+        self.waiting, self.service, self.busy = waiting, service, waiting > 0
 
 
 @pytest.fixture
@@ -43,7 +43,8 @@ def gate(tmp_path, tiny_model_path):
     ],
 )
 def test_a_request_facing_a_long_queue_is_refused_in_its_dialect(gate, path, family, check):
-    """Ten waiting at 10 ms each is 110 ms of queue: 503, Retry-After: 1, the API's own error shape, counted."""
+    """Ten waiting (and one running) at 10 ms each is 110 ms of queue: 503, Retry-After: 1, the API's own error
+    shape, counted."""
     app, install, refused = gate
     install(waiting=10, service=0.010)
     response = app.test_client().post(path, data=b"{}")
@@ -81,6 +82,14 @@ def test_the_body_is_read_before_the_work_stage(gate):
     )
     assert response.status_code == 200
     assert response.get_json()["comment_id"] == "read-first"
+
+
+def test_an_idle_stage_admits_whatever_its_past():
+    """A free stage with nobody waiting admits, however slow its last requests were (no stuck refusals)."""
+    stage = WorkStage(threading.Lock(), initial_service=5.0)
+    assert stage.expected_delay() == 0
+    stage.run(lambda: None)
+    assert stage.service < 5.0
 
 
 def test_outside_gevent_nothing_is_queued_or_refused(app):
