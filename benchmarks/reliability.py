@@ -65,12 +65,13 @@ TARGETS = {
 class Server:
     """``moderation serve`` in its own process group, on a fixed port and instance directory."""
 
-    def __init__(self, instance: Path, port: int, model: Path | None, first_start: bool = True, workers: int = 2):
+    def __init__(self, instance: Path, port: int, model: Path | None, first_start: bool = True, workers: int = 2,
+                 extra: tuple[str, ...] = ()):
         self.instance, self.port, self.url = instance, port, f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_") or k == "MODERATION_DATA"}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         command = ["serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--instance", str(instance),
-                   "--site", SITE, "--log-level", "warning"]
+                   "--site", SITE, "--log-level", "warning", *extra]
         if model is not None:
             command += ["--model", str(model)]
         self.started = time.perf_counter()
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="the served model (default: the shipped one)")
     parser.add_argument("--swap-model", type=Path, default=ROOT / "models" / "commercial.joblib",
                         help="the model promoted under load (default: %(default)s)")
-    parser.add_argument("--fuzz-examples", type=int, default=330, help="examples per operation and mode")
+    parser.add_argument("--fuzz-examples", type=int, default=400, help="examples per operation and mode")
     parser.add_argument("--overload-seconds", type=float, default=10.0)
     parser.add_argument("--overload-connections", type=int, default=200)
     parser.add_argument("--only", nargs="+", choices=["fuzz", "kill", "swap", "slow", "overload"])

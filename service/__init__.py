@@ -49,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import akismet, headers, health, metrics, moderate, native, perspective
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from .admission import Admission, gevent_work_stage
+    from .admission import Admission, gevent_offload, gevent_work_stage
     from .checks import Checker
     from .config import load_config
     from .http_errors import register_error_handlers
@@ -74,6 +74,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     storage = Storage(config["DATABASE"], busy_timeout=config["DB_BUSY_TIMEOUT"], synchronous=config["DB_SYNCHRONOUS"])
     storage.migrate()
+    if hasattr(storage.db, "offload"):
+        storage.db.offload = gevent_offload()  # waits for SQLite's lock or the disk leave the event loop serving
 
     instance = Path(app.instance_path)
 

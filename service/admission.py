@@ -16,7 +16,7 @@ How it works, in a gevent worker (one event loop per process):
    refused at once, before any work, in its API's dialect (native JSON error ``overloaded``, Akismet plain text,
    Google's ``UNAVAILABLE``), with ``Retry-After: 1``.
 3. A refusal is decided as soon as the event loop reaches the request. For that to be soon, the stage lets the loop
-   take in new requests (a poll, 0.2 ms) before each request it runs once the loop's current turn has been busy
+   take in new requests (a poll that does not wait) before each request it runs once the loop's current turn has been busy
    for 2 ms: a newcomer then waits behind at most the one request in the stage, not behind the whole queue, so
    refusals stay fast however long the queue is, and admitted requests wait at most about ``max_queue_delay``.
    (Left alone, gevent would run every waiting request's turn before polling again, and newcomers could not even
@@ -38,7 +38,7 @@ from typing import Any
 
 from .http_errors import GOOGLE_STATUS, api_family
 
-__all__ = ["Admission", "WorkStage", "gevent_work_stage", "EXEMPT_PATHS"]
+__all__ = ["Admission", "WorkStage", "gevent_work_stage", "gevent_offload", "EXEMPT_PATHS"]
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _MESSAGE = "the server is over capacity; retry after a second"
@@ -123,10 +123,34 @@ def gevent_work_stage() -> WorkStage | None:
 
     if not monkey.is_module_patched("socket"):
         return None
-    loop = gevent.get_hub().loop  # loop.now(): when this turn of the loop polled (wall clock, as libev keeps it)
-    return WorkStage(
-        Semaphore(1), behind=lambda: time.time() - loop.now() > 0.002, poll=lambda: gevent.sleep(0.0002)
-    )
+    hub = gevent.get_hub()
+    loop = hub.loop  # loop.now(): when this turn of the loop polled (wall clock, as libev keeps it)
+
+    def poll() -> None:
+        # A timer already due makes libev poll without waiting, run what became ready, then this timer; gevent's
+        # sleep(0) would not poll at all, and sleep(t > 0) sleeps at least a millisecond (libev's epoll rounding).
+        timer = loop.timer(0.0)
+        try:
+            hub.wait(timer)
+        finally:
+            timer.close()
+
+    return WorkStage(Semaphore(1), behind=lambda: time.time() - loop.now() > 0.002, poll=poll)
+
+
+def gevent_offload() -> Callable[..., Any] | None:
+    """``offload(call, *args)`` running ``call`` in one of gevent's native threads, in a gevent worker; None
+    elsewhere. Given to SQLite for what may wait on another worker's write lock or the disk: in the event loop, that
+    wait would stop every request of the worker."""
+    gevent = sys.modules.get("gevent")
+    if gevent is None:
+        return None
+    from gevent import monkey
+
+    if not monkey.is_module_patched("socket"):
+        return None
+    pool = gevent.get_hub().threadpool
+    return lambda call, *args: pool.apply(call, args)
 
 
 def _read_body(environ: dict[str, Any], limit: int | None) -> None:

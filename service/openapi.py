@@ -261,7 +261,7 @@ _SCHEMAS: dict[str, Any] = {
                         "type": "string",
                         "description": (
                             "Stable: invalid_body, invalid_field, unauthorized, forbidden, not_found, "
-                            "method_not_allowed, payload_too_large, model_unavailable, internal_error"
+                            "method_not_allowed, payload_too_large, model_unavailable, overloaded, internal_error"
                         ),
                     },
                     "message": {"type": "string"},
@@ -399,7 +399,7 @@ def _akismet_errors() -> dict[str, Any]:
         "405": _text("Method not allowed."),
         "413": _text("The body is larger than the limit, or has more than 10,000 fields."),
         "500": _text("Unexpected error (logged; no details are returned)."),
-        "503": _text("No model is loaded for the site."),
+        "503": _text("No model is loaded for the site, or the server is over capacity (Retry-After)."),
     }
 
 
@@ -527,7 +527,11 @@ _ERRORS = {
     "413": _json(_ref("Error"), "The body is larger than the limit."),
     "422": _json(_ref("Error"), "A field is missing, of the wrong type or out of range; `field` names it."),
     "500": _json(_ref("Error"), "Unexpected error (logged; no details are returned)."),
-    "503": _json(_ref("Error"), "No model is loaded for the site."),
+    "503": _json(
+        _ref("Error"),
+        "No model is loaded for the site (model_unavailable), or the server is over capacity (overloaded; see the "
+        "Retry-After header).",
+    ),
 }
 
 

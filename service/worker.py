@@ -6,18 +6,35 @@ them, the first request of a connection included). What it leaves unbounded is e
 byte a minute) and every write (a client that never reads its answer): here each one must progress within
 ``$MODERATION_READ_TIMEOUT`` seconds (set by :func:`service.server.run` before the workers fork), or the connection
 is dropped. The timeout is per operation, as nginx's ``client_body_timeout`` and ``send_timeout`` are.
+
+A request gunicorn itself cannot parse (a request line over 4,094 bytes, bad headers, broken chunk framing) is
+answered by gunicorn before the app sees it; here that answer is a JSON error like the native API's
+(``{"error": {"code": "uri_too_long", "message": ...}}``) instead of gunicorn's HTML page.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
+from gunicorn import util
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
-__all__ = ["Worker", "DEFAULT_READ_TIMEOUT"]
+__all__ = ["Worker", "DEFAULT_READ_TIMEOUT", "write_json_error"]
 
 DEFAULT_READ_TIMEOUT = 10.0
+
+
+def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's ``util.write_error`` with a JSON body (same signature, same closing of the connection)."""
+    error = {"code": reason.lower().replace(" ", "_"), "message": mesg or reason, "request_id": None}
+    body = json.dumps({"error": error}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 class Worker(GeventWorker):
@@ -28,6 +45,7 @@ class Worker(GeventWorker):
             self.read_timeout = float(os.environ.get("MODERATION_READ_TIMEOUT") or DEFAULT_READ_TIMEOUT)
         except ValueError:
             self.read_timeout = DEFAULT_READ_TIMEOUT
+        util.write_error = write_json_error  # this worker process answers unparsable requests in JSON
         super().init_process()
 
     def handle(self, listener, client, addr) -> None:

@@ -32,7 +32,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,10 @@ class SQLiteDatabase(Database):
 
     paramstyle = "qmark"
     IntegrityError = sqlite3.IntegrityError
+    #: Runs the calls that may wait for another process's write lock or for the disk (``BEGIN IMMEDIATE``,
+    #: ``COMMIT``, a one-statement write): ``offload(call, *args)``. A cooperative (gevent) server sets it to run
+    #: them in a native thread, so its event loop keeps serving while SQLite waits; None runs them in place.
+    offload: Callable[..., Any] | None = None
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0, synchronous: str = "NORMAL"):
         if str(synchronous).upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
@@ -180,11 +184,16 @@ class SQLiteDatabase(Database):
     def execute(self, statement: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(statement, params)
 
+    def _wait(self, call: Callable[..., Any], *args: Any) -> Any:
+        """``call(*args)``, a call that may wait for another process's write lock or for the disk, through
+        :attr:`offload` when set."""
+        return call(*args) if self.offload is None else self.offload(call, *args)
+
     def write(self, statement: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         # In autocommit mode SQLite makes one statement atomic by itself; the process lock only orders this
         # worker's threads, as for transactions.
         with self._process_write_lock():
-            return self.conn.execute(statement, params)
+            return self._wait(self.conn.execute, statement, params)
 
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -193,10 +202,16 @@ class SQLiteDatabase(Database):
         if lock is not None:
             lock.acquire()
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if write:
+                self._wait(conn.execute, "BEGIN IMMEDIATE")
+            else:
+                conn.execute("BEGIN")
             try:
                 yield conn
-                conn.execute("COMMIT")
+                if write:
+                    self._wait(conn.execute, "COMMIT")
+                else:
+                    conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

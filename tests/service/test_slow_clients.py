@@ -1,6 +1,7 @@
 """Slow and idle clients against ``moderation serve`` for real (gunicorn, gevent workers, real sockets): 100
 connections that send nothing, half their headers, or a body a byte at a time do not stop the server answering
-others, and the server closes them once their deadlines pass."""
+others, and the server closes them once their deadlines pass; what gunicorn itself cannot parse is answered in
+JSON."""
 
 from __future__ import annotations
 
@@ -106,3 +107,11 @@ def test_a_body_that_stops_coming_is_dropped_after_the_read_timeout(server):
         sock.close()
     assert READ_TIMEOUT - 0.5 <= elapsed < READ_TIMEOUT + 5, elapsed
     assert received == b"" or received.startswith(b"HTTP/1.1 400"), received[:200]
+
+
+def test_requests_gunicorn_cannot_parse_are_answered_in_json(server):
+    """A request line over gunicorn's limit gets a JSON 414 (not gunicorn's HTML page), as the API's errors are."""
+    response = httpx.get(server.url + "/v1alpha1/comments:analyze?key=" + "A" * 5000, timeout=5)
+    assert response.status_code == 414
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "uri_too_long"
