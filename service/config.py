@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     # loses a committed transaction when a process dies (kill -9); only a power cut can lose the last ones.
     "DB_BUSY_TIMEOUT": 10.0,
     "DB_SYNCHRONOUS": "NORMAL",
+    # The URL clients reach this server at (https://moderation.example.com), for documents that name it (Google's
+    # discovery document); None: the scheme and host of each request.
+    "PUBLIC_URL": None,
 }
 
 #: Environment variables read by :func:`load_config`, and how each is parsed.
@@ -54,6 +57,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_APPROVED_SAMPLE_RATE": ("APPROVED_SAMPLE_RATE", float),
     "MODERATION_DB_BUSY_TIMEOUT": ("DB_BUSY_TIMEOUT", float),
     "MODERATION_DB_SYNCHRONOUS": ("DB_SYNCHRONOUS", str),
+    "MODERATION_PUBLIC_URL": ("PUBLIC_URL", str),
 }
 
 
