@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test score bench-speed bench-quality bench-service chromium faketime clean
+.PHONY: run test score bench-speed bench-quality bench-service bench-archive chromium faketime php clean
 
 # The second test run moves the clock to another month, year and time zone (and another hash seed), so no test
 # can depend on today's date, the local zone or set order.
@@ -34,8 +34,12 @@ chromium:
 faketime:
 	@command -v faketime >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq faketime >/dev/null) ; } || echo "note: faketime is not installed; the shifted-clock run will be skipped"
 
+## php: Debian's php-cli, which replays the WordPress Akismet plugin's requests (needs root; skipped with a note otherwise)
+php:
+	@command -v php >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq php-cli >/dev/null) ; } || echo "note: php-cli is not installed; the WordPress plugin tests will be skipped"
+
 ## test: the whole test suite, on the real clock and again with the clock moved to $(SHIFTED_DATE)
-test: $(STAMP) chromium faketime
+test: $(STAMP) chromium faketime php
 	$(BIN)/python -m pytest -q
 	@if command -v faketime >/dev/null 2>&1; then \
 	  echo "== again with the clock at $(SHIFTED_DATE), TZ=Pacific/Kiritimati, PYTHONHASHSEED=4242"; \
@@ -51,6 +55,9 @@ bench-quality: $(STAMP)
 
 bench-service: $(STAMP)
 	$(BIN)/python benchmarks/service_load.py
+
+bench-archive: $(STAMP)
+	$(BIN)/python benchmarks/archive.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

@@ -109,14 +109,6 @@ class ArchiveSummary:
 # -- reading ---------------------------------------------------------------------------------------------------
 
 
-def _count_lines(path: Path) -> int:
-    count = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            count += block.count(b"\n")
-    return count
-
-
 def _locate_bad_utf8(path: Path, fmt: ArchiveFormat) -> ArchiveError:
     """Where the first non-UTF-8 byte is: its row (CSV rows can span lines) and column."""
     delimiter = "\t" if fmt is ArchiveFormat.TSV else ","
@@ -171,13 +163,16 @@ def _csv_chunks(path: Path, fmt: ArchiveFormat, text_column: str, keep: Sequence
     _check_columns(path, header, text_column, keep)
     wanted = [c for c in header if keep is None or c in keep or c == text_column or c in _METADATA]
     # Every column is parsed (no usecols): with usecols pandas silently drops the extra fields of a ragged row.
-    reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, chunksize=chunk_size,
+    handle = open(path, "rb")
+    reader = pd.read_csv(handle, sep=sep, dtype=str, keep_default_na=False, chunksize=chunk_size,
                          encoding="utf-8", encoding_errors="strict")
     row = 0
     try:
         for chunk in reader:
             row += len(chunk)
-            yield chunk[wanted] if len(wanted) < len(header) else chunk
+            chunk = chunk[wanted] if len(wanted) < len(header) else chunk
+            chunk.attrs["bytes_read"] = handle.tell()
+            yield chunk
     except UnicodeDecodeError:
         raise _locate_bad_utf8(path, fmt) from None
     except pd.errors.ParserError as exc:
@@ -186,6 +181,7 @@ def _csv_chunks(path: Path, fmt: ArchiveFormat, text_column: str, keep: Sequence
                                  "(quote fields that hold the separator)") from None
     finally:
         reader.close()
+        handle.close()
 
 
 def _jsonl_chunks(path: Path, text_column: str, keep: Sequence[str] | None,
@@ -215,11 +211,16 @@ def _jsonl_chunks(path: Path, text_column: str, keep: Sequence[str] | None,
             records.append(record if keep is None else
                            {k: record[k] for k in (text_column, *keep, *_METADATA) if k in record})
             if len(records) >= chunk_size:
-                yield pd.DataFrame.from_records(records)
+                chunk = pd.DataFrame.from_records(records)
+                chunk.attrs["bytes_read"] = fh.tell()
+                yield chunk
                 records = []
-    if records:
-        yield pd.DataFrame.from_records(records)
-    elif row == 0:
+        if records:
+            chunk = pd.DataFrame.from_records(records)
+            chunk.attrs["bytes_read"] = fh.tell()
+            yield chunk
+            records = []
+    if row == 0:
         raise ArchiveError(path, "has no JSON lines")
 
 
@@ -426,15 +427,46 @@ class _Writer:
 # -- the whole file --------------------------------------------------------------------------------------------
 
 
-def _progress_bar(enabled: bool | None, total: int | None) -> Any:
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return None
-    from tqdm import tqdm
+class _Progress:
+    """A tqdm bar on standard error: in comments for Parquet (its row count is known), else in bytes of the input
+    read (a CSV row can span lines, so counting lines would misstate the total), with the comments scored shown."""
 
-    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked while the bar runs
-    return tqdm(total=total, unit=" comments", file=sys.stderr, smoothing=0.1)
+    def __init__(self, enabled: bool | None, source: Path, fmt: ArchiveFormat):
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        self.bar: Any = None
+        if not enabled:
+            return
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked while the bar runs
+        self.rows_known = fmt is ArchiveFormat.PARQUET
+        if self.rows_known:
+            import pyarrow.parquet as pq
+
+            total = pq.ParquetFile(source).metadata.num_rows
+            self.bar = tqdm(total=total, unit=" comments", file=sys.stderr, smoothing=0.1)
+        else:
+            self.bar = tqdm(total=source.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
+                            file=sys.stderr, smoothing=0.1)
+        self.done = 0
+
+    def update(self, frame: pd.DataFrame, rows: int) -> None:
+        if self.bar is None:
+            return
+        if self.rows_known:
+            self.bar.update(len(frame))
+        else:
+            position = int(frame.attrs.get("bytes_read", self.done))
+            self.bar.update(max(position - self.done, 0))
+            self.done = max(position, self.done)
+            self.bar.set_postfix_str(f"{rows:,} comments", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            if not self.rows_known:
+                self.bar.update(self.bar.total - self.done)
+            self.bar.close()
 
 
 def score_file(
@@ -505,13 +537,7 @@ def score_file(
     if clash:
         raise ArchiveError(source, f"a kept column has the name of an output column ({', '.join(clash)}); "
                                    "rename it or leave it out of --keep", column=clash[0])
-    if fmt_in is ArchiveFormat.PARQUET:
-        import pyarrow.parquet as pq
-
-        total = pq.ParquetFile(source).metadata.num_rows
-    else:
-        total = max(_count_lines(source) - (fmt_in is not ArchiveFormat.JSONL), 0) or None
-    bar = _progress_bar(progress, total)
+    bar = _Progress(progress, source, fmt_in)
     writer = _Writer(destination, fmt_out)
     verdicts: dict[str, int] = {}
     rows = 0
@@ -523,8 +549,7 @@ def score_file(
         for verdict, n in scores["verdict"].value_counts().items():
             verdicts[verdict] = verdicts.get(verdict, 0) + int(n)
         rows += len(frame)
-        if bar is not None:
-            bar.update(len(frame))
+        bar.update(frame, rows)
         if on_chunk is not None:
             on_chunk(rows)
 
@@ -564,6 +589,5 @@ def score_file(
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
             _WORKER.pop("moderator", None)
-        if bar is not None:
-            bar.close()
+        bar.close()
     return ArchiveSummary(rows, verdicts, time.perf_counter() - started, destination)

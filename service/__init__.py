@@ -46,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     from moderation.errors import ModerationError
 
-    from . import akismet, discovery, health, metrics, moderate, native, perspective
+    from . import akismet, akismet_account, discovery, health, metrics, moderate, native, perspective
     from .checks import Checker
     from .config import load_config
     from .errors import api_family, google_error, native_error, plain_error, register_error_handlers
@@ -106,7 +106,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             return google_error(503, message)
         return native_error(503, "model_unavailable", message)
 
-    for blueprint in (health.bp, native.bp, akismet.bp, perspective.bp, discovery.bp):
+    for blueprint in (health.bp, native.bp, akismet.bp, akismet_account.bp, perspective.bp, discovery.bp):
         app.register_blueprint(blueprint)
     moderate.register(app)  # the moderators' pages (/moderate), built on the same storage
     return app

@@ -198,7 +198,7 @@ def test_the_cli_shows_progress_and_names_the_bad_row(tmp_path, tiny_model_path,
          str(tmp_path / "out.csv"), "--model", str(tiny_model_path), "--progress", "--chunk-size", "10"],
         capture_output=True, text=True,
     )
-    assert run.returncode == 0 and "50/50" in run.stderr and "comments" in run.stderr
+    assert run.returncode == 0 and "100%" in run.stderr and "50 comments" in run.stderr
     _bad_utf8(tmp_path / "bad.csv")
     run = subprocess.run(
         [sys.executable, "-m", "moderation.cli", "score", "--file", str(tmp_path / "bad.csv"), "--out",
