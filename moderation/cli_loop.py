@@ -118,14 +118,14 @@ def _site_id(storage: Any, url: str | None) -> int | None:
 
     if url is None:
         return None
-    site = storage.find_site(url)
+    site = storage.sites.find(url)
     if site is None:
         raise StorageError(f"no site {url}; add it with `moderation sites create {url}`")
     return site.id
 
 
 def _registry(args: argparse.Namespace) -> tuple[Any, int | None]:
-    from service.moderate_store import registry
+    from service.retraining import registry
 
     storage, instance = _open(args)
     return registry(storage, instance), _site_id(storage, args.site)
@@ -133,8 +133,7 @@ def _registry(args: argparse.Namespace) -> tuple[Any, int | None]:
 
 def _guard(handler: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
-        from service.moderate_store import UploadError
-        from service.storage import StorageError
+        from service.errors import StorageError, UploadError
 
         try:
             return handler(args)
@@ -148,11 +147,11 @@ def _guard(handler: Any) -> Any:
 def _retrain(args: argparse.Namespace) -> int:
     from moderation import Moderator
 
-    from service.moderate_store import retrain_site
+    from service.retraining import retrain_site
 
     storage, instance = _open(args)
-    site = storage.get_site(_site_id(storage, args.site))
-    stored = storage.active_model_path(site.id)
+    site = storage.sites.get(_site_id(storage, args.site))
+    stored = storage.models.active_path(site.id)
     active_path = (instance / stored if stored and not Path(stored).is_absolute() else stored) or args.model or None
     active = Moderator.load(active_path)
     params = {"n_features": args.n_features} if args.n_features else {}
@@ -227,14 +226,14 @@ def _users_create(args: argparse.Namespace) -> int:
             return _fail("the passwords differ")
     if len(password) < 8:
         return _fail("the password must have at least 8 characters")
-    user_id = storage.create_user(args.username, generate_password_hash(password), site_ids)
+    user_id = storage.users.create(args.username, generate_password_hash(password), site_ids)
     print(f"user {args.username} (id {user_id}) may moderate {', '.join(args.site)}")
     return 0
 
 
 @_guard
 def _feedback_import(args: argparse.Namespace) -> int:
-    from service.moderate_store import import_feedback, parse_labeled_csv
+    from service.review import import_labeled, parse_labeled_csv
 
     storage, _ = _open(args)
     site_id = _site_id(storage, args.site)
@@ -243,6 +242,6 @@ def _feedback_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror}")
     frame = parse_labeled_csv(data, max_bytes=64 * 1024 * 1024, max_rows=1_000_000)
-    count = import_feedback(storage, site_id, frame, moderator=args.moderator or os.environ.get("USER"))
+    count = import_labeled(storage, site_id, frame, moderator=args.moderator or os.environ.get("USER"))
     print(f"imported {count} labeled comment(s) as feedback of {args.site}")
     return 0

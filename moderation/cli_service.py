@@ -176,11 +176,11 @@ def _keys_create(args: argparse.Namespace) -> int:
 
     storage = _storage(args)
     try:
-        site = storage.find_site(args.site)
+        site = storage.sites.find(args.site)
         if site is None:
-            site = storage.create_site(args.site)
+            site = storage.sites.create(args.site)
             print(f"Added site {site.url}", file=sys.stderr)
-        key, info = storage.create_key(site.id, label=args.label)
+        key, info = storage.keys.create(site.id, label=args.label)
     except StorageError as exc:
         return _fail(str(exc))
     print(f"New key for {site.url} (id {info.id}); it is shown only now:", file=sys.stderr)
@@ -195,14 +195,14 @@ def _keys_list(args: argparse.Namespace) -> int:
     site_id = None
     if args.site:
         try:
-            site = storage.find_site(args.site)
+            site = storage.sites.find(args.site)
         except StorageError as exc:
             return _fail(str(exc))
         if site is None:
             return _fail(f"no site {args.site}")
         site_id = site.id
     rows = [("ID", "PREFIX", "SITE", "LABEL", "CREATED", "REVOKED")]
-    for k in storage.list_keys(site_id, include_revoked=args.all):
+    for k in storage.keys.list(site_id, include_revoked=args.all):
         rows.append((str(k.id), k.prefix + "...", k.site_url, k.label or "", k.created_at, k.revoked_at or ""))
     _table(rows)
     return 0
@@ -212,7 +212,7 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     from service.storage import StorageError
 
     try:
-        info = _storage(args).revoke_key(args.key)
+        info = _storage(args).keys.revoke(args.key)
     except StorageError as exc:
         return _fail(str(exc))
     print(f"Revoked key {info.id} ({info.prefix}...) of {info.site_url}")
@@ -223,7 +223,7 @@ def _sites_create(args: argparse.Namespace) -> int:
     from service.storage import StorageError
 
     try:
-        site = _storage(args).create_site(args.url, name=args.name)
+        site = _storage(args).sites.create(args.url, name=args.name)
     except StorageError as exc:
         return _fail(str(exc))
     print(f"Added site {site.url} (id {site.id}); create a key with: moderation keys create --site {site.url}")
@@ -233,14 +233,14 @@ def _sites_create(args: argparse.Namespace) -> int:
 def _sites_list(args: argparse.Namespace) -> int:
     storage = _storage(args)
     rows = [("ID", "URL", "NAME", "STORE", "KEYS")]
-    for site in storage.list_sites():
+    for site in storage.sites.list():
         rows.append(
             (
                 str(site.id),
                 site.url,
                 site.name or "",
                 "yes" if site.store_comments else "no",
-                str(len(storage.list_keys(site.id))),
+                str(len(storage.keys.list(site.id))),
             )
         )
     _table(rows)
@@ -248,17 +248,7 @@ def _sites_list(args: argparse.Namespace) -> int:
 
 
 def _find(storage: Any, url: str):
-    from service.storage import StorageError
-
-    candidates = [url] if "://" in url else [f"https://{url}", f"http://{url}"]
-    for candidate in candidates:
-        try:
-            site = storage.find_site(candidate)
-        except StorageError:
-            continue
-        if site is not None:
-            return site
-    return None
+    return storage.sites.lookup(url)
 
 
 def _sites_show(args: argparse.Namespace) -> int:
@@ -267,8 +257,8 @@ def _sites_show(args: argparse.Namespace) -> int:
     if site is None:
         return _fail(f"no site {args.url} (see `moderation sites list`)")
     shown = site.to_dict()
-    shown["keys"] = len(storage.list_keys(site.id))
-    shown["usage_this_month"] = storage.usage(site.id)
+    shown["keys"] = len(storage.keys.list(site.id))
+    shown["usage_this_month"] = storage.usage.get(site.id).to_dict()
     print(json.dumps(shown, indent=2))
     return 0
 
@@ -302,7 +292,7 @@ def _sites_update(args: argparse.Namespace) -> int:
             return _fail(f"policy {args.policy}: {exc}")
         changes["policy"] = policy
     try:
-        site = storage.update_site(site.id, **changes)
+        site = storage.sites.update(site.id, **changes)
     except StorageError as exc:
         return _fail(str(exc))
     print(json.dumps(site.to_dict(), indent=2))

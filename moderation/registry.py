@@ -7,7 +7,7 @@ Versions live under an instance directory, one directory per version that is nev
     INSTANCE/models/site-3/<model_id>/report/          the evaluation report (index.html, report.json, PNGs)
 
 Which version a site uses is one row in an *index*: any object with the four methods below (the service's
-:class:`service.storage.Storage` has them; the library never imports the service). Activating a version is a single
+``models`` table is one; the library never imports the service). Activating a version is a single
 transaction in that index that retires the previous active row and activates the new one, so every reader sees
 either the old model or the new one, never none. A model file is complete (written to a temporary file, fsynced,
 renamed) before its row exists, and its directory is never overwritten, so a worker that resolves the new path
@@ -19,10 +19,10 @@ A site without an active version uses the global model (the shipped one by defau
 
 Index protocol::
 
-    add_model(path, sha256, version, *, site_id, status, report) -> int
-    set_model_status(model_id, status) -> None        # "active" retires the site's previous active model
-    list_models(site_id) -> list of dict              # id, site_id, version, path, sha256, status, report, ...
-    active_model_path(site_id) -> str | None
+    add(path, sha256, version, *, site_id, status, report) -> int
+    set_status(model_id, status) -> None        # "active" retires the site's previous active model
+    list(site_id) -> list of records            # with id, site_id, version, path, sha256, status, report, ...
+    active_path(site_id) -> str | None
 
 >>> registry = ModelRegistry("instance", storage)            # doctest: +SKIP
 >>> version = registry.add(trained_model, site_id=3)           # a candidate
@@ -53,14 +53,14 @@ class RegistryError(ModerationError):
 
 
 class RegistryIndex(Protocol):
-    def add_model(self, path: Any, sha256: str, version: str, *, site_id: int | None = None, status: str = ...,
-                  report: Mapping[str, Any] | None = None) -> int: ...
+    def add(self, path: Any, sha256: str, version: str, *, site_id: int | None = None, status: str = ...,
+            report: Mapping[str, Any] | None = None) -> int: ...
 
-    def set_model_status(self, model_id: int, status: str) -> None: ...
+    def set_status(self, model_id: int, status: str) -> None: ...
 
-    def list_models(self, site_id: int | None = None) -> list[dict[str, Any]]: ...
+    def list(self, site_id: int | None = None) -> list[Any]: ...
 
-    def active_model_path(self, site_id: int | None) -> str | None: ...
+    def active_path(self, site_id: int | None) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -151,22 +151,22 @@ class ModelRegistry:
 
     # -- reading ---------------------------------------------------------------------------------------------------
 
-    def _version(self, row: Mapping[str, Any]) -> ModelVersion:
+    def _version(self, row: Any) -> ModelVersion:
         return ModelVersion(
-            id=int(row["id"]),
-            site_id=row["site_id"],
-            version=str(row["version"]),
-            path=self._absolute(row["path"]),
-            sha256=str(row["sha256"]),
-            status=str(row["status"]),
-            report=dict(row.get("report") or {}),
-            created_at=str(row.get("created_at") or ""),
-            updated_at=str(row.get("updated_at") or ""),
+            id=int(row.id),
+            site_id=row.site_id,
+            version=str(row.version),
+            path=self._absolute(row.path),
+            sha256=str(row.sha256),
+            status=str(row.status),
+            report=dict(row.report or {}),
+            created_at=str(row.created_at or ""),
+            updated_at=str(row.updated_at or ""),
         )
 
     def list(self, site_id: int | None) -> list[ModelVersion]:
         """The site's versions, oldest first."""
-        return [self._version(r) for r in self.index.list_models(site_id)]
+        return [self._version(r) for r in self.index.list(site_id)]
 
     def show(self, site_id: int | None, ref: int | str) -> ModelVersion:
         """A version of the site by id (``12``) or version name.
@@ -196,7 +196,7 @@ class ModelRegistry:
         """Record a saved model file (already inside :meth:`new_version_dir`) as a candidate of the site."""
         path = Path(path).resolve()
         _, meta = load_model(path, verify=True)  # never index a file that does not load
-        model_id = self.index.add_model(
+        model_id = self.index.add(
             self._relative(path), str(meta["sha256"]), str(meta.get("model_id", path.parent.name)),
             site_id=site_id, status="candidate", report=dict(report or {}),
         )
@@ -224,7 +224,7 @@ class ModelRegistry:
             raise RegistryError(f"model {version.version} cannot be promoted: {exc}") from None
         if meta["sha256"] != version.sha256:
             raise RegistryError(f"model {version.version}: the file on disk is not the one registered; retrain it")
-        self.index.set_model_status(version.id, "active")
+        self.index.set_status(version.id, "active")
         return self.show(site_id, version.id)
 
     def rollback(self, site_id: int | None) -> ModelVersion | None:
@@ -246,7 +246,7 @@ class ModelRegistry:
         earlier = [v for v in versions if v.status == "retired" and v.id < current.id and v.path.is_file()]
         if earlier:
             target = earlier[-1]
-            self.index.set_model_status(target.id, "active")  # retires the current one in the same transaction
+            self.index.set_status(target.id, "active")  # retires the current one in the same transaction
             return self.show(site_id, target.id)
-        self.index.set_model_status(current.id, "retired")
+        self.index.set_status(current.id, "retired")
         return None

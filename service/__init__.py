@@ -49,8 +49,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import akismet, akismet_account, discovery, health, metrics, moderate, native, perspective
     from .checks import Checker
     from .config import load_config
-    from .errors import api_family, google_error, native_error, plain_error, register_error_handlers
-    from .model_holder import ModelHolder, ModelUnavailable
+    from .http_errors import register_error_handlers
+    from .model_holder import ModelHolder
     from .storage import Storage
 
     config = load_config(test_config)
@@ -65,7 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     instance = Path(app.instance_path)
 
     def resolve(site_id: int | None) -> str | None:
-        path = storage.active_model_path(site_id)
+        path = storage.models.active_path(site_id)
         return str(instance / path) if path and not Path(path).is_absolute() else path
 
     models = ModelHolder(
@@ -95,16 +95,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     metrics.instrument(app)
     register_error_handlers(app)
-
-    @app.errorhandler(ModelUnavailable)
-    def _no_model(exc: ModelUnavailable) -> Response:
-        message = "no model is loaded for this site; the server logged why"
-        family = api_family(request.path)
-        if family == "akismet":
-            return plain_error(503, "Service Unavailable")
-        if family == "perspective":
-            return google_error(503, message)
-        return native_error(503, "model_unavailable", message)
 
     for blueprint in (health.bp, native.bp, akismet.bp, akismet_account.bp, perspective.bp, discovery.bp):
         app.register_blueprint(blueprint)

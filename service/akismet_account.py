@@ -82,10 +82,10 @@ def get_stats():
     breakdown = {}
     totals = dict.fromkeys(_COUNTERS, 0)
     for month in reversed(_months(site, PERIODS[period])):
-        usage = storage().usage(site.id, month)
-        breakdown[month] = {name: usage[name] for name in _COUNTERS}
+        usage = storage().usage.get(site.id, month)
+        breakdown[month] = {name: getattr(usage, name) for name in _COUNTERS}
         for name in _COUNTERS:
-            totals[name] += usage[name]
+            totals[name] += breakdown[month][name]
     return jsonify(**totals, accuracy=_accuracy(totals), breakdown=breakdown, period=period)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .errors import google_error
+from .http_errors import google_error
 
 __all__ = ["bp", "document", "API", "VERSION"]
 

@@ -14,6 +14,7 @@ from typing import Any
 from moderation import InvalidCommentError, Moderator, Policy, Thresholds
 from moderation.labels import LABELS
 
+from .errors import PolicySettingsError
 from .payloads import clean_text
 from .storage import Site
 
@@ -22,14 +23,6 @@ __all__ = ["PolicySettingsError", "parse_settings", "effective_policy", "RULE_LI
 RULE_LISTS = ("blocked_words", "allowed_words", "blocked_domains")
 MAX_RULES = 1000
 MAX_RULE_CHARS = 200
-
-
-class PolicySettingsError(ValueError):
-    """Raised for invalid site policy settings; ``field`` names the offending one (``thresholds.spam``)."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
 
 
 def parse_settings(data: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ def _add(registry: ModelRegistry, site_id, tiny_frame, name: str, gate: str | No
 
 @pytest.fixture
 def registry(app, storage):
-    return ModelRegistry(app.instance_path, storage)
+    return ModelRegistry(app.instance_path, storage.models)
 
 
 def test_versions_live_under_the_instance_and_start_as_candidates(registry, site, tiny_frame):

@@ -15,7 +15,7 @@ PARAMS = {"n_features": 2**12}
 
 @pytest.fixture
 def registry(app, storage):
-    return ModelRegistry(app.instance_path, storage)
+    return ModelRegistry(app.instance_path, storage.models)
 
 
 def test_retrain_saves_a_version_with_report_and_gate(registry, site, tiny_frame, tiny_moderator):
@@ -83,13 +83,13 @@ def test_split_is_stratified_and_seeded(tiny_frame):
 
 def test_feedback_frame_turns_decisions_into_labels(storage, site):
     """Moderator decisions become label values; a decision says nothing about the labels it does not concern."""
-    from service.moderate_store import feedback_frame
+    from service.retraining import feedback_frame
 
-    storage.record_feedback(site[0].id, "1", "spam", source="api", text="buy pills")
-    storage.record_feedback(site[0].id, "2", "approved", source="moderator", text="nice article")
-    storage.record_feedback(site[0].id, "3", "abusive", source="moderator", text="idiot",
+    storage.feedback.record(site[0].id, "1", "spam", source="api", text="buy pills")
+    storage.feedback.record(site[0].id, "2", "approved", source="moderator", text="nice article")
+    storage.feedback.record(site[0].id, "3", "abusive", source="moderator", text="idiot",
                             labels={"toxicity": 1.0, "spam": 0.0})
-    storage.record_feedback(site[0].id, "4", "ham", source="akismet")  # no text anywhere: skipped
+    storage.feedback.record(site[0].id, "4", "ham", source="akismet")  # no text anywhere: skipped
     frame = feedback_frame(storage, site[0].id).set_index("text")
     assert frame.loc["buy pills", "spam"] == 1.0 and np.isnan(frame.loc["buy pills", "toxicity"])
     assert frame.loc["nice article"].tolist() == [0.0, 0.0, 0.0, 0.0]

@@ -37,7 +37,7 @@ def test_keys_create_adds_the_site_and_prints_the_key_once(moderation, db):
     code, out, err = moderation("keys", "create", "--site", "https://News.Example.com/", "--label", "wordpress")
     key = out.strip()
     assert code == 0 and len(key) == 48 and "Added site https://news.example.com" in err
-    assert db.site_for_key(key).url == "https://news.example.com"
+    assert db.keys.site_for(key).url == "https://news.example.com"
     code, out, _ = moderation("keys", "list")
     assert key[:8] in out and key not in out and "wordpress" in out
 
@@ -45,7 +45,7 @@ def test_keys_create_adds_the_site_and_prints_the_key_once(moderation, db):
 def test_keys_revoke_by_prefix(moderation, db):
     key = moderation("keys", "create", "--site", "https://a.example")[1].strip()
     code, out, _ = moderation("keys", "revoke", key[:8])
-    assert code == 0 and "Revoked" in out and db.site_for_key(key) is None
+    assert code == 0 and "Revoked" in out and db.keys.site_for(key) is None
     assert key[:8] not in moderation("keys", "list")[1]
     assert key[:8] in moderation("keys", "list", "--all")[1]
     assert moderation("keys", "revoke", "deadbeef")[0] == 1
@@ -61,7 +61,7 @@ def test_sites_create_list_show_update(moderation, tmp_path, db):
         "sites", "update", "a.example", "--policy", str(policy), "--no-store", "--approved-sample-rate", "0.1"
     )
     assert code == 0
-    site = db.find_site("https://a.example")
+    site = db.sites.find("https://a.example")
     assert site.policy["blocked_words"] == ["casino"] and not site.store_comments and site.approved_sample_rate == 0.1
     shown = json.loads(moderation("sites", "show", "https://a.example")[1])
     assert shown["usage_this_month"]["api_calls"] == 0 and shown["name"] == "A"

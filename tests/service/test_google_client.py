@@ -15,8 +15,8 @@ from service.perspective import ANALYZE_FIELDS, SUGGEST_FIELDS
 
 @pytest.fixture(scope="module")
 def key(shared_live):
-    site = shared_live.storage.create_site("https://google-client.example.com")
-    key, _ = shared_live.storage.create_key(site.id)
+    site = shared_live.storage.sites.create("https://google-client.example.com")
+    key, _ = shared_live.storage.keys.create(site.id)
     return key
 
 

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(shutil.which("php") is None, reason="php-cli is 
 
 @pytest.fixture(scope="module")
 def wordpress_site(shared_live):
-    site = shared_live.storage.create_site(BLOG)
-    key, _ = shared_live.storage.create_key(site.id, label="wordpress")
+    site = shared_live.storage.sites.create(BLOG)
+    key, _ = shared_live.storage.keys.create(site.id, label="wordpress")
     return site, key
 
 
@@ -88,12 +88,12 @@ def test_comment_check_answers_as_akismet_does(shared_live, wordpress_site):
     assert spam["url"] == "https://rest.akismet.com/1.1/comment-check"
     assert (spam["code"], spam["body"]) == (200, "true") and spam["headers"]["x-akismet-guid"]
     assert (clean["code"], clean["body"]) == (200, "false")
-    assert shared_live.storage.usage(site.id)["api_calls"] >= 2
+    assert shared_live.storage.usage.get(site.id).api_calls >= 2
 
 
 def test_reports_from_the_plugin_are_stored_as_feedback(shared_live, wordpress_site):
     site, key = wordpress_site
-    before = shared_live.storage.count_feedback(site.id)
+    before = shared_live.storage.feedback.count(site.id)
     args = comment_check_args("Cheap watches here http://spam.example/watches", author="watch-seller")
     args.update({"reporter": "editor", "site_domain": "wp.example.com", "user_role": ""})
     answers = replay(
@@ -104,7 +104,7 @@ def test_reports_from_the_plugin_are_stored_as_feedback(shared_live, wordpress_s
         ],
     )
     assert [a["body"] for a in answers] == ["Thanks for making the web a better place."] * 2
-    assert shared_live.storage.count_feedback(site.id) == before + 2
+    assert shared_live.storage.feedback.count(site.id) == before + 2
 
 
 def test_the_settings_page_gets_an_active_subscription_and_stats(shared_live, wordpress_site):
