@@ -54,6 +54,11 @@ def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.Argume
     create = keys_sub.add_parser("create", help="create a key for a site (the site is added if new); prints it once")
     create.add_argument("--site", required=True, help="the site's URL, e.g. https://news.example.com")
     create.add_argument("--label", help="a note to tell keys apart (e.g. 'wordpress')")
+    create.add_argument(
+        "--short",
+        action="store_true",
+        help="a 12-character key, for WordPress's Akismet plugin (it accepts no other length); guessing is limited",
+    )
     _store_options(create)
     create.set_defaults(func=_keys_create)
     listing = keys_sub.add_parser("list", help="list keys (prefixes only: keys are stored hashed)")
@@ -97,6 +102,18 @@ def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.Argume
         help="JSON file ('-': stdin) with thresholds, blocked_words, allowed_words, blocked_domains; "
         "replaces the site's policy settings",
     )
+    update.add_argument(
+        "--coral-secret-file",
+        metavar="FILE",
+        help="file ('-': stdin) holding the signing secret of the site's Coral Talk external moderation phase",
+    )
+    update.add_argument(
+        "--coral-untrained-languages",
+        choices=["score", "premod"],
+        help="Coral phase: comments in a language the model was not trained on are scored like any other, or "
+        "sent to Coral's pre-moderation queue",
+    )
+    update.add_argument("--no-coral", action="store_true", help="remove the site's Coral phase settings")
     _store_options(update)
     update.set_defaults(func=_sites_update)
 
@@ -180,7 +197,7 @@ def _keys_create(args: argparse.Namespace) -> int:
         if site is None:
             site = storage.sites.create(args.site)
             print(f"Added site {site.url}", file=sys.stderr)
-        key, info = storage.keys.create(site.id, label=args.label)
+        key, info = storage.keys.create(site.id, label=args.label, short=args.short)
     except StorageError as exc:
         return _fail(str(exc))
     print(f"New key for {site.url} (id {info.id}); it is shown only now:", file=sys.stderr)
@@ -259,8 +276,16 @@ def _sites_show(args: argparse.Namespace) -> int:
     shown = site.to_dict()
     shown["keys"] = len(storage.keys.list(site.id))
     shown["usage_this_month"] = storage.usage.get(site.id).to_dict()
+    shown["coral_phase"] = _coral_shown(storage, site.id)
     print(json.dumps(shown, indent=2))
     return 0
+
+
+def _coral_shown(storage: Any, site_id: int) -> dict[str, Any]:
+    phase = storage.coral.get(site_id)
+    if phase is None:
+        return {"configured": False}
+    return {"configured": True, "untrained_languages": phase.untrained_languages, "updated_at": phase.updated_at}
 
 
 def _sites_update(args: argparse.Namespace) -> int:
@@ -291,11 +316,23 @@ def _sites_update(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:  # unreadable file, not JSON, or PolicySettingsError
             return _fail(f"policy {args.policy}: {exc}")
         changes["policy"] = policy
+    secret = None
+    if args.coral_secret_file is not None:
+        try:
+            secret = sys.stdin.read() if args.coral_secret_file == "-" else open(args.coral_secret_file).read()
+        except OSError as exc:
+            return _fail(f"Coral secret {args.coral_secret_file}: {exc}")
     try:
         site = storage.sites.update(site.id, **changes)
+        if args.no_coral:
+            storage.coral.delete(site.id)
+        elif secret is not None or args.coral_untrained_languages is not None:
+            storage.coral.set(site.id, signing_secret=secret, untrained_languages=args.coral_untrained_languages)
     except StorageError as exc:
         return _fail(str(exc))
-    print(json.dumps(site.to_dict(), indent=2))
+    shown = site.to_dict()
+    shown["coral_phase"] = _coral_shown(storage, site.id)
+    print(json.dumps(shown, indent=2))
     return 0
 
 

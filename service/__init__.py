@@ -46,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     from moderation.errors import ModerationError
 
-    from . import akismet, akismet_account, discovery, health, metrics, moderate, native, perspective
+    from . import akismet, akismet_account, coral, discovery, health, metrics, moderate, native, perspective
     from .checks import Checker
     from .config import load_config
     from .http_errors import register_error_handlers
@@ -96,7 +96,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     metrics.instrument(app)
     register_error_handlers(app)
 
-    for blueprint in (health.bp, native.bp, akismet.bp, akismet_account.bp, perspective.bp, discovery.bp):
+    blueprints = (health.bp, native.bp, akismet.bp, akismet_account.bp, perspective.bp, discovery.bp, coral.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     moderate.register(app)  # the moderators' pages (/moderate), built on the same storage
     return app

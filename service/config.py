@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     # The URL clients reach this server at (https://moderation.example.com), for documents that name it (Google's
     # discovery document); None: the scheme and host of each request.
     "PUBLIC_URL": None,
+    # Failed short-key (12-character) lookups an address may make in 10 minutes before it may try no more.
+    "SHORT_KEY_FAILURES_ALLOWED": 20,
 }
 
 #: Environment variables read by :func:`load_config`, and how each is parsed.
@@ -60,6 +62,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_DB_BUSY_TIMEOUT": ("DB_BUSY_TIMEOUT", float),
     "MODERATION_DB_SYNCHRONOUS": ("DB_SYNCHRONOUS", str),
     "MODERATION_PUBLIC_URL": ("PUBLIC_URL", str),
+    "MODERATION_SHORT_KEY_FAILURES_ALLOWED": ("SHORT_KEY_FAILURES_ALLOWED", int),
 }
 
 

@@ -143,3 +143,44 @@ def test_connectivity_checks_and_deactivation(shared_live, wordpress_site):
     assert test["body"] == "connected"
     assert by_ip["url"] == "https://127.0.0.9/1.1/verify-key" and by_ip["body"] == "valid"
     assert deactivated["body"] == "deactivated"
+
+
+def test_a_short_key_passes_the_plugins_length_check_and_works(shared_live):
+    """The plugin refuses any key that is not 12 characters before asking the server; a short key is 12
+    hexadecimal characters (the plugin strips anything else) and works for every call."""
+    site = shared_live.storage.sites.create("https://short-key.example.com")
+    key, info = shared_live.storage.keys.create(site.id, label="wordpress", short=True)
+    assert len(key) == 12 and all(c in "0123456789abcdef" for c in key)
+    assert info.short and info.prefix == key[:4]
+    blog = "https://short-key.example.com"
+    verified, checked = replay(
+        shared_live.url,
+        [
+            {"path": "verify-key", "args": {"key": key, "blog": blog}, "api_key": key},
+            {"path": "comment-check", "args": {**comment_check_args(SPAM), "blog": blog}, "api_key": key},
+        ],
+    )
+    assert verified["body"] == "valid" and checked["body"] == "true"
+
+
+def test_guessing_short_keys_is_limited_per_address(shared_live):
+    """After the allowed failed short-key lookups from an address, even a right key from it is refused, unless
+    this server already saw that key work."""
+    site = shared_live.storage.sites.create("https://guessed.example.com")
+    key, _ = shared_live.storage.keys.create(site.id, short=True)
+    fresh, _ = shared_live.storage.keys.create(site.id, short=True)
+    blog = "https://guessed.example.com"
+    known = replay(shared_live.url, [{"path": "verify-key", "args": {"key": key, "blog": blog}}])
+    assert known[0]["body"] == "valid"
+    allowed = shared_live.app.config["SHORT_KEY_FAILURES_ALLOWED"]
+    guesses = [{"path": "verify-key", "args": {"key": f"{i:012x}", "blog": blog}} for i in range(allowed)]
+    assert {a["body"] for a in replay(shared_live.url, guesses)} == {"invalid"}
+    after = replay(
+        shared_live.url,
+        [
+            {"path": "verify-key", "args": {"key": fresh, "blog": blog}},
+            {"path": "verify-key", "args": {"key": key, "blog": blog}},
+        ],
+    )
+    assert [a["body"] for a in after] == ["invalid", "valid"]
+    shared_live.storage.db.write("DELETE FROM key_failures")  # other tests use the same address
