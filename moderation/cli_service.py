@@ -36,16 +36,19 @@ def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.Argume
         description="Run the HTTP service under gunicorn. On first start with an empty database, create a first "
         "site and an API key and print the key.",
     )
-    serve.add_argument("--bind", default="127.0.0.1:8000", help="address to listen on (default: %(default)s)")
-    serve.add_argument("--workers", type=int, default=2, help="worker processes (default: %(default)s)")
-    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default: %(default)s)")
-    serve.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is restarted")
+    serve.add_argument("--config", metavar="FILE", help="TOML file with [serve] and [app] settings ($MODERATION_CONFIG)")
+    serve.add_argument("--bind", help="address to listen on, HOST:PORT or unix:PATH (default: 127.0.0.1:8000)")
+    serve.add_argument("--workers", help="worker processes (default: 2)")
+    serve.add_argument("--threads", help="threads per worker (default: 4)")
+    serve.add_argument("--timeout", help="seconds before a stuck worker is restarted (default: 30)")
     serve.add_argument("--model", metavar="PATH", help="model file (default: $MODERATION_MODEL or the shipped model)")
     serve.add_argument(
         "--site", default="http://localhost", help="URL of the site created on first start (default: %(default)s)"
     )
-    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--access-log", action="store_true", default=None, help="log every request to stderr")
+    serve.add_argument("--log-level", help="debug, info (default), warning or error")
+    serve.add_argument("--log-format", help="json (default: one JSON object per line) or text")
+    serve.add_argument("--metrics-bind", metavar="HOST:PORT", help="serve /metrics on this separate address")
     _store_options(serve)
     serve.set_defaults(func=_serve)
 
@@ -136,7 +139,8 @@ def _fail(message: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from service.config import resolve_database, resolve_instance
+    from service.config import load_config, resolve_database, resolve_instance, resolve_serve_settings
+    from service.errors import ConfigError
 
     instance = resolve_instance(args.instance)
     database = resolve_database(args.db, instance)
@@ -145,8 +149,21 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ["MODERATION_DB"] = str(database)
     if args.model:
         os.environ["MODERATION_MODEL"] = os.path.abspath(args.model)
-    if args.workers < 1 or args.threads < 1:
-        return _fail("--workers and --threads must be at least 1")
+    if args.config:
+        os.environ["MODERATION_CONFIG"] = os.path.abspath(args.config)
+    options = {name: getattr(args, name) for name in
+               ("bind", "workers", "threads", "timeout", "access_log", "log_level", "log_format", "metrics_bind")}
+    try:
+        # Everything is checked before a site is created or a key printed: settings, the app's environment, the
+        # addresses (bound for a moment).
+        settings = resolve_serve_settings(options)
+        for name, value in (("MODERATION_METRICS_BIND", settings.metrics_bind),
+                            ("MODERATION_METRICS_TOKEN", settings.metrics_token)):
+            if value:
+                os.environ[name] = value
+        load_config()
+    except ConfigError as exc:
+        return _fail(str(exc))
 
     from moderation import ModerationError, Moderator
 
@@ -166,25 +183,23 @@ def _serve(args: argparse.Namespace) -> int:
         storage.close()
     except StorageError as exc:
         return _fail(str(exc))
+    bind = settings.bind
     if created:
         _, key = created
-        host = (
-            args.bind if not args.bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + args.bind.rsplit(":", 1)[1]
-        )
+        host = bind if not bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + bind.rsplit(":", 1)[1]
         print("Check a comment:\n")
         print(f"    curl -s http://{host}/v1/comments/check -H 'Authorization: Bearer {key}' \\")
         print(
             "         -H 'Content-Type: application/json' -d '{\"text\": \"Thanks, very informative.\"}'\n", flush=True
         )
+    if not (settings.metrics_bind or settings.metrics_token) and not bind.startswith(("127.", "localhost:", "[::1]")):
+        print(f"note: /metrics is open to anyone who can reach {bind}; set $MODERATION_METRICS_TOKEN or "
+              "--metrics-bind HOST:PORT", file=sys.stderr, flush=True)
     prepare_metrics_dir(instance)
-    run(
-        bind=args.bind,
-        workers=args.workers,
-        threads=args.threads,
-        timeout=args.timeout,
-        access_log=args.access_log,
-        log_level=args.log_level,
-    )
+    try:
+        run(settings)
+    except ConfigError as exc:
+        return _fail(str(exc))
     return 0
 
 
