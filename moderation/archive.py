@@ -5,15 +5,16 @@
 >>> summary.rows                                                                         # doctest: +SKIP
 200000
 
-The input is read in chunks (20,000 rows by default), each chunk is scored with :meth:`Moderator.score_many` (one
+The input is read in chunks (5,000 rows by default), each chunk is scored with :meth:`Moderator.score_many` (one
 pass of feature extraction, no per-comment Python loop) and written before the next is read, so memory does not grow
 with the file. CSV / TSV, JSON Lines and Parquet are read and written (by suffix, or ``input_format`` /
 ``output_format``). Each output row holds the ``keep`` columns as they were (all non-text columns by default), one
 probability per label, the ``verdict``, and with ``reasons=True`` the reasons of flagged comments.
 
-``jobs=N`` scores chunks in N processes; the model is loaded once, before the workers start, and shared with them
-(fork: the model's arrays stay in pages the workers never copy). Chunks are written in input order whatever order
-they finish in, and at most ``2 * jobs`` are in flight, so memory stays bounded.
+``jobs=N`` scores chunks in N processes: this one and N - 1 workers. The model is loaded once, before the workers
+start, and shared with them (fork, with the parent's objects frozen out of the workers' garbage collection, so the
+pages holding the model stay shared). Chunks are written in input order whatever order they finish in, and at most
+``2 * jobs`` are in flight, so memory stays bounded.
 
 Nothing half-written is left behind: the output is written to a hidden file next to the destination and renamed
 over it only when every row was scored. Bad input raises :class:`ArchiveError` naming the file, the row (1-based,
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import gc
 import io
 import json
 import multiprocessing
@@ -46,7 +48,7 @@ from .moderator import METADATA_FIELDS as _METADATA
 
 __all__ = ["ArchiveError", "ArchiveFormat", "ArchiveSummary", "read_chunks", "score_frame", "score_file"]
 
-DEFAULT_CHUNK_SIZE = 20_000
+DEFAULT_CHUNK_SIZE = 5_000
 
 
 class ArchiveError(InvalidDataError):
@@ -497,7 +499,7 @@ def score_file(
         Input columns copied to the output, in this order, before the scores (default: every column but the text).
     reasons : bool, default=False
         Add a ``reasons`` column for flagged comments (slower: each flagged comment is explained on its own).
-    chunk_size : int, default=20_000
+    chunk_size : int, default=5_000
         Rows read, scored and written at a time: memory grows with it, not with the file.
     jobs : int, default=1
         Processes scoring chunks at once.
@@ -565,22 +567,32 @@ def score_file(
         else:
             fork = "fork" in multiprocessing.get_all_start_methods()
             _WORKER["moderator"] = moderator  # inherited by forked workers: the model is loaded once
+            if fork:
+                # Objects that exist now are never scanned by the workers' garbage collector, so the pages holding
+                # them (the model, the imported libraries) stay shared with this process instead of being copied.
+                gc.collect()
+                gc.freeze()
             pool = ProcessPoolExecutor(
-                max_workers=jobs,
+                max_workers=jobs - 1,
                 mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
                 initializer=None if fork else _worker_init,
                 initargs=() if fork else (str(model) if model else None,),
             )
-            pending: deque[tuple[pd.DataFrame, Future]] = deque()
-            for frame in all_chunks():
-                columns = [c for c in (text_column, *_METADATA) if c in frame.columns]
-                pending.append((frame, pool.submit(_worker_score, frame[columns], text_column, reasons)))
+            # Of every ``jobs`` chunks, one is scored here while the workers score the others: N jobs are N
+            # processes, this one included, so no process only waits.
+            pending: deque[tuple[pd.DataFrame, Future | pd.DataFrame]] = deque()
+            for number, frame in enumerate(all_chunks()):
+                if number % jobs == jobs - 1:
+                    pending.append((frame, score_frame(moderator, frame, text_column=text_column, reasons=reasons)))
+                else:
+                    columns = [c for c in (text_column, *_METADATA) if c in frame.columns]
+                    pending.append((frame, pool.submit(_worker_score, frame[columns], text_column, reasons)))
                 while len(pending) >= 2 * jobs:
-                    done, future = pending.popleft()
-                    emit(done, future.result())
+                    done, result = pending.popleft()
+                    emit(done, result.result() if isinstance(result, Future) else result)
             while pending:
-                done, future = pending.popleft()
-                emit(done, future.result())
+                done, result = pending.popleft()
+                emit(done, result.result() if isinstance(result, Future) else result)
         writer.commit()
     except BaseException:
         writer.abort()
@@ -589,5 +601,6 @@ def score_file(
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
             _WORKER.pop("moderator", None)
+            gc.unfreeze()
         bar.close()
     return ArchiveSummary(rows, verdicts, time.perf_counter() - started, destination)

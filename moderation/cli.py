@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --file: input columns copied to the output, e.g. id,article_id "
                    "(default: every column but the text)")
     p.add_argument("--jobs", "-j", type=int, default=1, help="with --file: processes scoring at once (default 1)")
-    p.add_argument("--chunk-size", type=int, default=20_000, help="with --file: rows per chunk (default 20000)")
+    p.add_argument("--chunk-size", type=int, default=5_000, help="with --file: rows per chunk (default 5000)")
     reasons = p.add_mutually_exclusive_group()
     reasons.add_argument("--reasons", dest="reasons", action="store_true", default=None,
                          help="explain flagged comments (default for texts; off for --file, where it is slower)")
