@@ -19,9 +19,11 @@ from .errors import (
     ModelVersionError,
     ModerationError,
     NotFittedError,
+    PolicyError,
+    RegistryError,
 )
 from .labels import LABELS
-from .moderator import Comment, Moderator, Reason, Scores
+from .moderator import Comment, Moderator, Reason, ReasonKind, Scores
 from .policy import Policy, Thresholds, Verdict
 
 __all__ = [
@@ -31,15 +33,18 @@ __all__ = [
     "Comment",
     "Scores",
     "Reason",
+    "ReasonKind",
     "Verdict",
     "Policy",
     "Thresholds",
     "ModerationError",
     "InvalidCommentError",
+    "PolicyError",
     "InvalidDataError",
     "ModelFileError",
     "ModelVersionError",
     "ModelChecksumError",
     "NotFittedError",
     "DatasetError",
+    "RegistryError",
 ]

@@ -23,14 +23,17 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from .calibration import PlattScaling
 from .errors import InvalidCommentError, ModelFileError
 from .features import META_FEATURES, Analysis, CommentFeatures
 from .model import LabelHeads, sigmoid
+from .ordered import OrderedEnum
+from .outputs import check_fitted
 from .persistence import load_model
 from .policy import Policy, Thresholds, Verdict
 from .text import PLACEHOLDERS, find_urls, normalise, url_domain
 
-__all__ = ["Comment", "Reason", "Scores", "Moderator", "default_model_path", "METADATA_FIELDS"]
+__all__ = ["Comment", "Reason", "ReasonKind", "Scores", "Moderator", "default_model_path", "METADATA_FIELDS"]
 
 #: What a :class:`Comment` may carry besides its text, in Akismet's terms.
 METADATA_FIELDS = (
@@ -100,6 +103,14 @@ def _none_if_missing(value: Any) -> Any:
     return value
 
 
+class ReasonKind(OrderedEnum):
+    """What a reason points at, from the weakest evidence to the strongest."""
+
+    TEXT = "text"  #: words of the comment
+    SIGNAL = "signal"  #: something about the comment: links, capitals, hidden characters...
+    RULE = "rule"  #: a site's blocked word or domain: it decides alone
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a label scored high: a word or phrase of the comment, a signal about it, or a site rule.
@@ -108,9 +119,9 @@ class Reason:
     ----------
     label : str
         The label this reason pushed up.
-    kind : str
+    kind : ReasonKind
         ``"text"`` (words of the comment), ``"signal"`` (links, capitals, hidden characters...) or ``"rule"``
-        (a site's blocked word or domain).
+        (a site's blocked word or domain); a string enum, so ``reason.kind == "rule"`` holds.
     description : str
         What a moderator reads: ``'"idiot"'``, ``"3 links"``, ``'blocked domain "spam.example"'``.
     weight : float
@@ -122,7 +133,7 @@ class Reason:
     """
 
     label: str
-    kind: str
+    kind: ReasonKind
     description: str
     weight: float
     feature: str | None = None
@@ -130,8 +141,13 @@ class Reason:
     start: int | None = None
     end: int | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, ReasonKind):
+            object.__setattr__(self, "kind", ReasonKind(self.kind))
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["kind"] = self.kind.value
         if math.isinf(self.weight):
             d["weight"] = None
         return d
@@ -220,13 +236,18 @@ class Moderator:
         policy: Policy | None = None,
         domain: str | None | object = "default",
     ):
-        features, heads = pipeline.named_steps.get("features"), pipeline.named_steps.get("heads")
-        if not isinstance(features, CommentFeatures) or not isinstance(heads, LabelHeads):
-            raise ModelFileError("the pipeline must be CommentFeatures -> LabelHeads")
+        steps = pipeline.named_steps
+        features, heads, calibration = steps.get("features"), steps.get("heads"), steps.get("calibration")
+        if (not isinstance(features, CommentFeatures) or not isinstance(heads, LabelHeads)
+                or not isinstance(calibration, PlattScaling)):
+            raise ModelFileError("the pipeline must be CommentFeatures -> LabelHeads -> PlattScaling")
+        for step, attribute in ((features, "idf_"), (heads, "coef_"), (calibration, "slope_")):
+            check_fitted(step, attribute)
         self.pipeline = pipeline
         self.metadata = dict(metadata)
         self._features: CommentFeatures = features
         self._heads: LabelHeads = heads
+        self._calibration: PlattScaling = calibration
         self.labels: tuple[str, ...] = tuple(heads.labels_)
         self.domain = domain
         self.policy = policy or Policy(
@@ -261,13 +282,13 @@ class Moderator:
 
     def _probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         occ, _ = self._features.occurrences(texts)
-        logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
+        logits = self._heads.decision_from_occurrences(occ, self.domain, self._calibration)
         return sigmoid(logits), occ.normalised
 
     def _rule_reasons(self, comment: Comment, normalised: str, policy: Policy) -> list[Reason]:
         reasons = []
         for word in policy.blocked_words_in(normalised):
-            reasons.append(Reason("policy", "rule", f'blocked word "{word}"', math.inf, feature=word))
+            reasons.append(Reason("policy", ReasonKind.RULE, f'blocked word "{word}"', math.inf, feature=word))
         if policy.blocked_domains:
             domains = [url_domain(u) for u in find_urls(comment.text.lower())]
             where = ["text"] * len(domains)
@@ -282,7 +303,7 @@ class Moderator:
                 if policy.is_blocked_domain(domain) and (domain, place) not in seen:
                     seen.add((domain, place))
                     what = "link to" if place == "text" else f"{place} on"
-                    reasons.append(Reason("spam", "rule", f'{what} blocked domain "{domain}"', math.inf, feature=domain))
+                    reasons.append(Reason("spam", ReasonKind.RULE, f'{what} blocked domain "{domain}"', math.inf, feature=domain))
         return reasons
 
     def score(
@@ -317,7 +338,7 @@ class Moderator:
         # With explanations, one analysis (with n-gram positions) serves both the scores and the reasons.
         analysis = self._features.analyze(text) if explain else None
         occ = analysis.occurrences if analysis else self._features.occurrences([text])[0]
-        logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
+        logits = self._heads.decision_from_occurrences(occ, self.domain, self._calibration)
         probabilities = {label: float(p) for label, p in zip(self.labels, sigmoid(logits)[0])}
         normalised = occ.normalised
         rules = self._rule_reasons(comment, normalised[0], policy)
@@ -383,7 +404,7 @@ class Moderator:
             for i, (comment, norm) in enumerate(zip(items, normalised)):
                 if severity[i] < 2 and self._rule_reasons(comment, norm, policy):
                     severity[i] = 2
-        names = np.array([Verdict.APPROVE.value, Verdict.HOLD.value, Verdict.REJECT.value], dtype=object)
+        names = np.array([v.value for v in sorted(Verdict)], dtype=object)  # index = rank = severity
         return list(names[severity])
 
     def decide(self, probabilities: Mapping[str, float], policy: Policy | None = None) -> Verdict:
@@ -412,7 +433,7 @@ class Moderator:
         tokens = [t for t in tokens if any(ch.isalnum() for ch in t[2])]
         bounds = np.array([[a, b] for a, b, _ in tokens], dtype=np.int64).reshape(-1, 2)
         locator = _Locator(original)
-        weights_all = self._heads.scoring_weights(self.domain)[0]
+        weights_all = self._heads.scoring_weights(self.domain, self._calibration)[0]
         gathered = np.take(weights_all.T, occ.bucket, axis=0)  # bucket-major: one gather for every label
         reasons: list[Reason] = []
         for label in labels:
@@ -434,7 +455,7 @@ class Moderator:
             floor = candidates[0][0] / 3 if candidates else 0.0
             for weight, kind, what in [c for c in candidates if c[0] >= floor][:top]:
                 if kind == "signal":
-                    reasons.append(Reason(label, "signal", _SIGNAL_TEXT[what](analysis.stats), weight, what))
+                    reasons.append(Reason(label, ReasonKind.SIGNAL, _SIGNAL_TEXT[what](analysis.stats), weight, what))
                 else:
                     reasons.append(self._text_reason(label, what, weight, original, locator))
         return reasons
@@ -446,15 +467,15 @@ class Moderator:
                 start = original.find(urls[0]) if urls else -1
                 if start >= 0:
                     surface = urls[0]
-                    return Reason(label, "text", f"a link ({surface[:60]})", weight, word, surface, start,
+                    return Reason(label, ReasonKind.TEXT, f"a link ({surface[:60]})", weight, word, surface, start,
                                   start + len(surface))
-            return Reason(label, "text", PLACEHOLDERS[word], weight, word)
+            return Reason(label, ReasonKind.TEXT, PLACEHOLDERS[word], weight, word)
         located = locator.find(word)
         if located is None:
-            return Reason(label, "text", f'"{word}"', weight, word)
+            return Reason(label, ReasonKind.TEXT, f'"{word}"', weight, word)
         start, end = located
         surface = original[start:end]
-        return Reason(label, "text", f'"{surface}"', weight, word, surface, start, end)
+        return Reason(label, ReasonKind.TEXT, f'"{surface}"', weight, word, surface, start, end)
 
 
 _SPACE_SPLIT = re.compile(r"\S+")

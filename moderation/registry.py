@@ -39,17 +39,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import ModerationError
+from .errors import ModerationError, RegistryError
+from .ordered import OrderedEnum
 from .persistence import load_model
 
-__all__ = ["ModelRegistry", "ModelVersion", "RegistryError", "RegistryIndex", "GATE_PASSED", "GATE_FAILED"]
-
-GATE_PASSED, GATE_FAILED, GATE_INCONCLUSIVE = "passed", "failed", "inconclusive"
+__all__ = ["ModelRegistry", "ModelVersion", "ModelStatus", "GateStatus", "RegistryError", "RegistryIndex"]
 
 
-class RegistryError(ModerationError):
-    """Raised when a version does not exist, cannot be promoted (its gate failed and ``force`` was not given; its
-    file is missing or corrupt), or there is nothing to roll back to."""
+class ModelStatus(OrderedEnum):
+    """Where a registered version is in its life, in order."""
+
+    CANDIDATE = "candidate"  #: trained and registered, not serving
+    ACTIVE = "active"  #: what its site (or the global default) is served
+    RETIRED = "retired"  #: replaced or rolled back; kept on disk, so it can be reactivated
+
+
+class GateStatus(OrderedEnum):
+    """The promotion gate's result, from the worst to the best."""
+
+    FAILED = "failed"  #: a label is worse than the active model's by more than the tolerance
+    INCONCLUSIVE = "inconclusive"  #: too little held-out feedback to compare: only a person may promote it
+    PASSED = "passed"  #: no label worse than the tolerance allows: promoted automatically when asked
 
 
 class RegistryIndex(Protocol):
@@ -72,7 +82,7 @@ class ModelVersion:
     version: str
     path: Path
     sha256: str
-    status: str
+    status: ModelStatus
     report: Mapping[str, Any] = field(default_factory=dict)
     created_at: str = ""
     updated_at: str = ""
@@ -82,10 +92,10 @@ class ModelVersion:
         return self.path.parent / "report"
 
     @property
-    def gate(self) -> str | None:
+    def gate(self) -> GateStatus | None:
         """The promotion gate's result recorded by retraining (None for models added without one)."""
         gate = self.report.get("gate")
-        return gate.get("status") if isinstance(gate, Mapping) else None
+        return GateStatus(gate["status"]) if isinstance(gate, Mapping) and gate.get("status") else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,8 +104,8 @@ class ModelVersion:
             "version": self.version,
             "path": str(self.path),
             "sha256": self.sha256,
-            "status": self.status,
-            "gate": self.gate,
+            "status": self.status.value,
+            "gate": self.gate.value if self.gate else None,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -158,7 +168,7 @@ class ModelRegistry:
             version=str(row.version),
             path=self._absolute(row.path),
             sha256=str(row.sha256),
-            status=str(row.status),
+            status=ModelStatus(row.status),
             report=dict(row.report or {}),
             created_at=str(row.created_at or ""),
             updated_at=str(row.updated_at or ""),
@@ -184,7 +194,7 @@ class ModelRegistry:
     def active(self, site_id: int | None) -> ModelVersion | None:
         """The site's active version, or None when it uses the global (shipped) model."""
         for v in self.list(site_id):
-            if v.status == "active":
+            if v.status is ModelStatus.ACTIVE:
                 return v
         return None
 
@@ -198,7 +208,7 @@ class ModelRegistry:
         _, meta = load_model(path, verify=True)  # never index a file that does not load
         model_id = self.index.add(
             self._relative(path), str(meta["sha256"]), str(meta.get("model_id", path.parent.name)),
-            site_id=site_id, status="candidate", report=dict(report or {}),
+            site_id=site_id, status=ModelStatus.CANDIDATE.value, report=dict(report or {}),
         )
         return self.show(site_id, model_id)
 
@@ -212,7 +222,7 @@ class ModelRegistry:
             not match its checksum.
         """
         version = self.show(site_id, ref)
-        if version.gate == GATE_FAILED and not force:
+        if version.gate is GateStatus.FAILED and not force:
             reasons = "; ".join(version.report.get("gate", {}).get("reasons", [])) or "see its report"
             raise RegistryError(
                 f"model {version.version} failed the promotion gate ({reasons}); promote it anyway with force "
@@ -224,7 +234,7 @@ class ModelRegistry:
             raise RegistryError(f"model {version.version} cannot be promoted: {exc}") from None
         if meta["sha256"] != version.sha256:
             raise RegistryError(f"model {version.version}: the file on disk is not the one registered; retrain it")
-        self.index.set_status(version.id, "active")
+        self.index.set_status(version.id, ModelStatus.ACTIVE.value)
         return self.show(site_id, version.id)
 
     def rollback(self, site_id: int | None) -> ModelVersion | None:
@@ -240,13 +250,13 @@ class ModelRegistry:
             When the site has no active version (it already uses the global model).
         """
         versions = self.list(site_id)
-        current = next((v for v in versions if v.status == "active"), None)
+        current = next((v for v in versions if v.status is ModelStatus.ACTIVE), None)
         if current is None:
             raise RegistryError(f"site {site_id} has no promoted model; it already uses the global model")
-        earlier = [v for v in versions if v.status == "retired" and v.id < current.id and v.path.is_file()]
+        earlier = [v for v in versions if v.status is ModelStatus.RETIRED and v.id < current.id and v.path.is_file()]
         if earlier:
             target = earlier[-1]
-            self.index.set_status(target.id, "active")  # retires the current one in the same transaction
+            self.index.set_status(target.id, ModelStatus.ACTIVE.value)  # retires the current one, same transaction
             return self.show(site_id, target.id)
-        self.index.set_status(current.id, "retired")
+        self.index.set_status(current.id, ModelStatus.RETIRED.value)
         return None

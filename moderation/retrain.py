@@ -31,7 +31,7 @@ from sklearn.model_selection import train_test_split
 
 from .errors import InvalidDataError
 from .labels import LABELS
-from .registry import GATE_FAILED, GATE_INCONCLUSIVE, GATE_PASSED, ModelRegistry, ModelVersion
+from .registry import GateStatus, ModelRegistry, ModelVersion
 from .report import make_report
 from .training import Source, train, validate_frame
 
@@ -133,13 +133,13 @@ def gate(held: pd.DataFrame, candidate: pd.DataFrame, active: pd.DataFrame, acti
                 f"more than the tolerance {tolerance:.3f}"
             )
     if failed:
-        status = GATE_FAILED
+        status = GateStatus.FAILED
     elif compared == 0:
-        status = GATE_INCONCLUSIVE
+        status = GateStatus.INCONCLUSIVE
         reasons.append("too little held-out feedback with both classes to compare the candidate with the active "
                        "model; not promoted automatically: read the report and promote it by hand if it is better")
     else:
-        status = GATE_PASSED
+        status = GateStatus.PASSED
         reasons.append(f"no label is worse than the active model by more than {tolerance:.3f} ROC AUC "
                        f"({compared} label(s) compared)")
     return {"status": status, "reasons": reasons, "tolerance": tolerance, "comparison": comparison}
@@ -269,7 +269,7 @@ def retrain(
                "report_dir": str((directory / "report").relative_to(registry.instance))}
     version = registry.register(path, site_id=site_id, report=summary)
     promoted = False
-    if promote and verdict["status"] == GATE_PASSED:
+    if promote and verdict["status"] is GateStatus.PASSED:
         version = registry.promote(site_id, version.id)
         promoted = True
     say(1.0, f"{model_id}: gate {verdict['status']}" + (", promoted" if promoted else ", not promoted"))

@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from moderation import InvalidCommentError, Moderator, Policy, Thresholds
+from moderation import Moderator, Policy, PolicyError, Thresholds
 from moderation.labels import LABELS
 
 from .errors import PolicySettingsError
@@ -52,7 +52,7 @@ def parse_settings(data: Any) -> dict[str, Any]:
                 raise PolicySettingsError(f"{where} must be an object with exactly 'hold' and 'reject'", where)
             try:
                 Thresholds(t["hold"], t["reject"])
-            except InvalidCommentError as exc:
+            except PolicyError as exc:
                 raise PolicySettingsError(f"{where}: {exc}", where) from None
             settings["thresholds"][label] = {"hold": float(t["hold"]), "reject": float(t["reject"])}
     for name in RULE_LISTS:
