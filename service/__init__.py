@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         and checks answer 503 until the file is fixed (it is retried when it changes).
     """
     from moderation.errors import ModerationError
+    from moderation.language import identify
 
     from . import akismet, akismet_account, coral, discovery, health, metrics, moderate, native, perspective
     from .checks import Checker
@@ -78,6 +79,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         models.load_default()
     except (ModerationError, OSError) as exc:
         log.error("the model could not be loaded; /readyz answers 503 until it can: %s", exc)
+    # The language identifier (Perspective's detectedLanguages, Coral's phase) is loaded now, once per process,
+    # not by the first request that needs it.
+    identify("")
 
     app.extensions["moderation.storage"] = storage
     app.extensions["moderation.models"] = models
