@@ -191,7 +191,8 @@ def test_the_cli_scores_an_archive_with_kept_ids(tmp_path, tiny_model_path, comm
 
 
 def test_the_cli_shows_progress_and_names_the_bad_row(tmp_path, tiny_model_path, comments):
-    """A progress bar on standard error, and bad input is one error line, exit 2, no traceback."""
+    """A progress bar on standard error, and bad input is one error line (exit 1, as for every bad file), no
+    traceback."""
     write(comments, tmp_path / "in.csv")
     run = subprocess.run(
         [sys.executable, "-m", "moderation.cli", "score", "--file", str(tmp_path / "in.csv"), "--out",
@@ -205,7 +206,7 @@ def test_the_cli_shows_progress_and_names_the_bad_row(tmp_path, tiny_model_path,
          str(tmp_path / "bad-out.csv"), "--model", str(tiny_model_path)],
         capture_output=True, text=True,
     )
-    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr and run.stderr.startswith("moderation: error: ")
     assert "bad.csv, row 2, column 'text': is not valid UTF-8" in run.stderr
     assert not (tmp_path / "bad-out.csv").exists()
 
