@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidDataError
+from .tables import table_kind
 from .moderator import METADATA_FIELDS as _METADATA
 
 __all__ = ["ArchiveError", "ArchiveFormat", "ArchiveSummary", "read_chunks", "score_frame", "score_file"]
@@ -85,13 +86,12 @@ class ArchiveFormat(str, enum.Enum):
             except ValueError:
                 raise ArchiveError(path, f"unknown format {given!r}; use one of "
                                          f"{', '.join(f.value for f in cls)}") from None
-        suffix = Path(str(path)).suffix.lower()
-        known = {".csv": cls.CSV, ".tsv": cls.TSV, ".jsonl": cls.JSONL, ".ndjson": cls.JSONL,
-                 ".parquet": cls.PARQUET, ".pq": cls.PARQUET}
-        if suffix not in known:
+        kind = table_kind(path)
+        if kind is None:
+            suffix = Path(str(path)).suffix.lower()
             raise ArchiveError(path, f"cannot tell the format from the suffix {suffix or '(none)'!r}; name the file "
                                      ".csv, .tsv, .jsonl or .parquet, or give the format")
-        return known[suffix]
+        return cls(kind)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -51,16 +50,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"moderation: error: {message}\n")
 
 
-def _write_json(path: str, data: Any) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-        fh.write("\n")
-    os.replace(tmp, target)
-
-
 # -- score ---------------------------------------------------------------------------------------------------
 
 
@@ -75,9 +64,6 @@ def _read_lines(path: str) -> list[dict[str, Any]]:
         return [{"text": line} for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     except UnicodeDecodeError as exc:
         raise InvalidDataError(f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
-
-
-_TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".pq")
 
 
 def _score_archive(args: argparse.Namespace) -> int:
@@ -108,7 +94,9 @@ def _score_archive(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from .moderator import Comment, Moderator
 
-    if args.file and args.file != "-" and Path(args.file).suffix.lower() in _TABLE_SUFFIXES:
+    from .tables import table_kind
+
+    if args.file and args.file != "-" and table_kind(args.file) is not None:
         return _score_archive(args)
     if args.out or args.keep is not None or args.jobs != 1:
         raise UsageError("--out, --keep and --jobs need a --file that is .csv, .tsv, .jsonl or .parquet")
@@ -158,6 +146,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .files import sha256_file
     from .training import Source, train
 
     params: dict[str, Any] = {}
@@ -180,8 +169,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         sources = []
         for path in args.data:
             frame = read_labeled(path, args.labels, text_column=args.text_column, require_both_classes=False)
-            sources.append(Source(Path(path).stem, frame, sha256={}))
-            sources[-1].sha256 = {Path(path).name: _sha256(path)}
+            sources.append(Source(Path(path).stem, frame, sha256={Path(path).name: sha256_file(path)}))
         model = train(sources, labels=args.labels, params=params, validation=args.validation, seed=args.seed)
     sidecar = model.save(args.out)
     print(f"wrote {args.out} ({sidecar['size_bytes'] / 1e6:.1f} MB), model {sidecar['model_id']}")
@@ -190,12 +178,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"  {label:16} validation ROC AUC {metrics.get('roc_auc', float('nan')):.3f}  "
               f"hold >= {t['hold']:.3f}  reject >= {t['reject']:.3f}")
     return 0
-
-
-def _sha256(path: str) -> str:
-    from .persistence import sha256_file
-
-    return sha256_file(path)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -220,7 +202,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
               f"{hold.get('precision', 0):>6.3f} {hold.get('recall', 0):>6.3f} {hold.get('f1', 0):>7.3f}  "
               f"{rej.get('precision', 0):>6.3f} {rej.get('recall', 0):>6.3f} {rej.get('f1', 0):>6.3f}")
     if args.out:
-        _write_json(args.out, report)
+        from .files import write_atomically
+
+        write_atomically(args.out, json.dumps(report, indent=2, default=str) + "\n")
         print(f"wrote {args.out}")
     return 0
 
