@@ -19,7 +19,7 @@ What it does:
    * **half the saturation rate** (open loop): the same at half the throughput measured in the first phase, i.e.
      latency with headroom.
 
-3. prints a table and writes ``benchmarks/results/service_load.json``: throughput, latency percentiles, error counts
+3. prints a table and, with ``--out PATH``, writes the report there as JSON: throughput, latency percentiles, error counts
    per phase, CPU seconds used by the server, the generator and any other process during each phase (from /proc),
    the server CPU per check, and the server's own latency histogram from ``/metrics``.
 
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-class", choices=["gevent", "gthread"], default="gevent")
     parser.add_argument("--comments", type=int, default=5000, help="distinct comments cycled through")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("MODERATION_DATA") or DEFAULT_DATA))
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, help=f"also write the report as JSON here (e.g. {RESULTS.relative_to(ROOT)})")
     args = parser.parse_args(argv)
 
     from moderation import Moderator
@@ -436,10 +436,12 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
         "met": met,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
     print_table(phases, met)
-    print(f"\n{report['note']}\nwritten {args.output}")
+    print(f"\n{report['note']}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"written {args.out}")
     return 0
 
 

@@ -12,6 +12,7 @@ one object per table family, each in its own module and returning typed rows (fr
 ``.users``         moderators and the sites they review                            :mod:`.users`
 ``.models``        registered model files and the active one per site             :mod:`.models`
 ``.jobs``          background work and its progress                                :mod:`.jobs`
+``.coral``         sites' Coral Talk moderation phases (signing secrets)           :mod:`.coral`
 ``.sessions``      moderators' sessions, held server-side                          :mod:`.signin`
 ``.sign_in_...``   ``sign_in_failures``: failed sign-ins per account and address   :mod:`.signin`
 =================  ==============================================================  =========================
@@ -24,8 +25,8 @@ The schema is ``migrations/NNN_*.sql``, applied in order by :meth:`Storage.migra
 
 >>> import tempfile
 >>> store = Storage(tempfile.mkdtemp() + "/moderation.sqlite3")
->>> store.migrate()
-2
+>>> store.migrate() == len(MIGRATIONS)
+True
 >>> site = store.sites.create("https://news.example.com")
 >>> key, _ = store.keys.create(site.id)
 >>> store.keys.site_for(key).url
@@ -40,12 +41,23 @@ from pathlib import Path
 from ..errors import StorageError
 from .comments import CHECK_COLUMNS, CHECK_SOURCES, QUEUE_ORDERS, Check, CommentTable
 from .database import Database, SQLiteDatabase, current_month, now
+from .coral import UNTRAINED_LANGUAGE_CHOICES, CoralPhase, CoralPhaseTable
 from .feedback import DECISION_LABELS, DECISIONS, FEEDBACK_SOURCES, Decision, Feedback, FeedbackTable
 from .jobs import JOB_STATUSES, Job, JobTable
 from .models import MODEL_STATUSES, ModelRecord, ModelTable
 from .schema import MIGRATIONS, Migration
 from .signin import SessionTable, SignInFailures, SignInFailureTable
-from .sites import ApiKey, KeyTable, Site, SiteTable, hash_key, normalise_site_url, site_host
+from .sites import (
+    ApiKey,
+    KeyTable,
+    Site,
+    SiteTable,
+    hash_key,
+    hash_short_key,
+    is_short_key,
+    normalise_site_url,
+    site_host,
+)
 from .usage import Usage, UsageTable
 from .users import User, UserTable
 
@@ -65,6 +77,8 @@ __all__ = [
     "User",
     "ModelRecord",
     "Job",
+    "CoralPhase",
+    "UNTRAINED_LANGUAGE_CHOICES",
     "SignInFailures",
     "CHECK_COLUMNS",
     "CHECK_SOURCES",
@@ -77,6 +91,8 @@ __all__ = [
     "normalise_site_url",
     "site_host",
     "hash_key",
+    "hash_short_key",
+    "is_short_key",
     "now",
     "current_month",
 ]
@@ -118,6 +134,7 @@ class Storage:
         self.users = UserTable(database)
         self.models = ModelTable(database)
         self.jobs = JobTable(database)
+        self.coral = CoralPhaseTable(database)
         self.sessions = SessionTable(database)
         self.sign_in_failures = SignInFailureTable(database)
 

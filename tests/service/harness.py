@@ -32,6 +32,19 @@ APP_ENVIRONMENT = (
     "MODERATION_MODEL_CACHE_SIZE",
     "MODERATION_DB_BUSY_TIMEOUT",
     "MODERATION_DB_SYNCHRONOUS",
+    "MODERATION_PUBLIC_URL",
+    "MODERATION_SHORT_KEY_FAILURES_ALLOWED",
+    "MODERATION_METRICS_BIND",
+    "MODERATION_METRICS_TOKEN",
+    "MODERATION_CONFIG",
+    "MODERATION_BIND",
+    "MODERATION_WORKERS",
+    "MODERATION_THREADS",
+    "MODERATION_TIMEOUT",
+    "MODERATION_LOG_LEVEL",
+    "MODERATION_LOG_FORMAT",
+    "MODERATION_ACCESS_LOG",
+    "GUNICORN_CMD_ARGS",
     "MODERATION_MAX_QUEUE_DELAY",
     "MODERATION_READ_TIMEOUT",
     "PROMETHEUS_MULTIPROC_DIR",
@@ -81,14 +94,13 @@ class LiveServer:
 class Gunicorn:
     """``moderation serve`` in a subprocess: gunicorn, several worker processes, its own instance directory."""
 
-    def __init__(
-        self, instance: Path, model: Path, workers: int = 2, threads: int = 4, extra: tuple[str, ...] = (),
-        port: int | None = None, first_start: bool = True,
-    ):
+    def __init__(self, instance: Path, model: Path, workers: int = 2, threads: int = 4,
+                 extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None, port: int | None = None,
+                 first_start: bool = True):
         self.instance = instance
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
+        env = {**{k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}, **(env or {})}
         self.log = open(instance.parent / "gunicorn.log", "w+")
         self.process = subprocess.Popen(
             cli_command(
@@ -107,7 +119,7 @@ class Gunicorn:
                 SITE_A,
                 "--log-level",
                 "warning",
-                *extra,
+                *extra_args,
             ),
             env=env,
             stdout=subprocess.PIPE,

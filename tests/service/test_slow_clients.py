@@ -24,7 +24,7 @@ def server(tmp_path_factory, tiny_model_path):
         tmp_path_factory.mktemp("slow") / "instance",
         tiny_model_path,
         workers=2,
-        extra=("--keepalive", str(KEEPALIVE), "--read-timeout", str(READ_TIMEOUT)),
+        extra_args=("--keepalive", str(KEEPALIVE), "--read-timeout", str(READ_TIMEOUT)),
     )
     yield gunicorn
     gunicorn.close()
