@@ -50,9 +50,10 @@ def test_bad_settings_name_where_they_came_from(tmp_path, options, environ, file
     assert message in str(raised.value)
 
 
-def test_a_taken_port_is_refused_before_serving(tmp_path):
+def test_a_taken_port_is_refused_before_serving(tmp_path, monkeypatch):
     import socket
 
+    monkeypatch.setattr("service.config.PORT_RELEASE_WAIT", 0.2)  # a crashed server's port gets 5 s; this one is held
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
