@@ -85,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         check_interval=config["MODEL_CHECK_INTERVAL"],
         cache_size=config["MODEL_CACHE_SIZE"],
     )
+    models.offload = gevent_offload()  # a model loading in the background leaves the event loop serving
     try:
         models.load_default()
     except (ModerationError, OSError) as exc:

@@ -104,6 +104,9 @@ class ModelHolder:
         self._models: OrderedDict[tuple[str, str], Moderator] = OrderedDict()
         self._sites: dict[int | None, tuple[str, float]] = {}
         self._served: dict[int | None, str] = {}  # the file each site was last served from
+        #: Runs a load (``offload(loader, path)``); a cooperative (gevent) worker sets it to load in a native
+        #: thread, so its event loop keeps answering during the load. None loads in place.
+        self.offload: Callable[..., Moderator] | None = None
 
     # -- public ------------------------------------------------------------------------------------------------
 
@@ -240,10 +243,19 @@ class ModelHolder:
 
         threading.Thread(target=run, name=f"model-reload {Path(path).name}", daemon=True).start()
 
+    def _warm(self, path: str) -> Moderator:
+        """Load a model and score one comment with it, so the first request it serves pays no first-use costs."""
+        moderator = self.loader(path)
+        try:
+            moderator.score("Warming up.")
+        except Exception:  # a model that cannot score is reported by the requests that use it
+            log.exception("model %s loaded but could not score a first comment", path)
+        return moderator
+
     def _load(self, path: str, state: _FileState, raise_errors: bool = False) -> Moderator:
         signature = _signature(path)
         try:
-            moderator = self.loader(path)
+            moderator = self._warm(path) if self.offload is None else self.offload(self._warm, path)
         except (ModerationError, OSError) as exc:
             state.failed_signature, state.error = signature, str(exc)
             log.error("cannot load model %s: %s", path, exc)
