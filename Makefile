@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test score bench-speed bench-quality bench-service chromium faketime clean
+.PHONY: run test score bench-speed bench-quality bench-service chromium faketime postgresql clean
 
 # The second test run moves the clock to another month, year and time zone (and another hash seed), so no test
 # can depend on today's date, the local zone or set order.
@@ -34,8 +34,13 @@ chromium:
 faketime:
 	@command -v faketime >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq faketime >/dev/null) ; } || echo "note: faketime is not installed; the shifted-clock run will be skipped"
 
+## postgresql: Debian's PostgreSQL for the tests of the shared-database backend (needs root; skipped with a note
+## otherwise). The tests start their own server in a temporary directory; the package's own cluster is not used.
+postgresql:
+	@{ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 ; } || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) ; } || echo "note: PostgreSQL is not installed; the PostgreSQL backend tests will be skipped"
+
 ## test: the whole test suite, on the real clock and again with the clock moved to $(SHIFTED_DATE)
-test: $(STAMP) chromium faketime
+test: $(STAMP) chromium faketime postgresql
 	$(BIN)/python -m pytest -q
 	@if command -v faketime >/dev/null 2>&1; then \
 	  echo "== again with the clock at $(SHIFTED_DATE), TZ=Pacific/Kiritimati, PYTHONHASHSEED=4242"; \

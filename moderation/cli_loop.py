@@ -24,7 +24,8 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--instance", metavar="DIR", help="instance directory (default: $MODERATION_INSTANCE or ./instance)"
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite database (default: INSTANCE/moderation.sqlite3)")
+    parser.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: "
+                        "$MODERATION_DATABASE_URL, else INSTANCE/moderation.sqlite3)")
 
 
 def _site_option(parser: argparse.ArgumentParser, required: bool = True) -> None:

@@ -5,9 +5,9 @@
 imported inside the handlers, so ``moderation --help`` stays fast and ``serve`` can export
 ``PROMETHEUS_MULTIPROC_DIR`` before anything imports ``prometheus_client``.
 
-Every command finds the database the same way as the server: ``--db``, else ``--instance``/moderation.sqlite3, else
-``$MODERATION_DB`` / ``$DATABASE``, else ``$MODERATION_INSTANCE``/moderation.sqlite3, else
-./instance/moderation.sqlite3.
+Every command finds the database the same way as the server: ``--db``, else ``$MODERATION_DATABASE_URL``, else
+``--instance``/moderation.sqlite3, else ``$MODERATION_DB`` / ``$DATABASE``, else
+``$MODERATION_INSTANCE``/moderation.sqlite3, else ./instance/moderation.sqlite3.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--instance", metavar="DIR", help="instance directory (default: $MODERATION_INSTANCE or ./instance)"
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite database (default: INSTANCE/moderation.sqlite3)")
+    parser.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: "
+                        "$MODERATION_DATABASE_URL, else INSTANCE/moderation.sqlite3)")
 
 
 def add_service_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -126,6 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Options become environment variables: the workers (and create_app's config) read them after the fork.
     os.environ["MODERATION_INSTANCE"] = str(instance)
     os.environ["MODERATION_DB"] = str(database)
+    os.environ.pop("MODERATION_DATABASE_URL", None)  # resolved into MODERATION_DB, which --db may have overridden
     if args.model:
         os.environ["MODERATION_MODEL"] = os.path.abspath(args.model)
     if args.workers < 1 or args.threads < 1:
@@ -137,7 +139,9 @@ def _serve(args: argparse.Namespace) -> int:
         model = Moderator.load(os.environ.get("MODERATION_MODEL") or None)
     except ModerationError as exc:
         return _fail(f"cannot load the model: {exc}\n(give one with --model PATH or $MODERATION_MODEL)")
-    print(f"Model {model.version} ({', '.join(model.labels)}); database {database}", flush=True)
+    from service.storage import mask_url
+
+    print(f"Model {model.version} ({', '.join(model.labels)}); database {mask_url(str(database))}", flush=True)
     del model
 
     from service.server import bootstrap, prepare_metrics_dir, run

@@ -120,14 +120,19 @@ class ModelRegistry:
     Parameters
     ----------
     instance : path-like
-        The service's instance directory; paths are recorded relative to it.
+        The service's instance directory; paths inside it are recorded relative to it, others absolute.
     index : RegistryIndex
         Where versions and the active one are recorded (the service's Storage).
+    root : path-like, optional
+        Where versions are written (default ``INSTANCE/models``). Service nodes that share a database share this
+        directory, mounted at the same path on each: the index names the files by their absolute paths.
     """
 
-    def __init__(self, instance: str | os.PathLike[str], index: RegistryIndex):
+    def __init__(
+        self, instance: str | os.PathLike[str], index: RegistryIndex, root: str | os.PathLike[str] | None = None
+    ):
         self.instance = Path(instance).resolve()
-        self.root = self.instance / "models"
+        self.root = Path(root).resolve() if root else self.instance / "models"
         self.index = index
 
     # -- paths -----------------------------------------------------------------------------------------------------

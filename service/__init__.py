@@ -6,7 +6,7 @@
 {'status': 'ok'}
 
 ``create_app`` reads settings (defaults, then ``test_config``, then the environment: see :mod:`service.config`),
-opens and migrates the SQLite store, loads the model once for this worker, and registers one blueprint per API
+opens and migrates the store (a SQLite file, or a PostgreSQL database shared by several nodes), loads the model once for this worker, and registers one blueprint per API
 family. Shared objects live in ``app.extensions``: ``moderation.storage`` (:class:`~service.storage.Storage`),
 ``moderation.models`` (:class:`~service.model_holder.ModelHolder`) and ``moderation.checker``
 (:class:`~service.checks.Checker`). The moderators' pages (:mod:`service.moderate`) are registered too.
@@ -59,7 +59,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    storage = Storage(config["DATABASE"], busy_timeout=config["DB_BUSY_TIMEOUT"], synchronous=config["DB_SYNCHRONOUS"])
+    storage = Storage(
+        config["DATABASE"],
+        busy_timeout=config["DB_BUSY_TIMEOUT"],
+        synchronous=config["DB_SYNCHRONOUS"],
+        pool_size=config["DB_POOL_SIZE"],
+        pool_timeout=config["DB_POOL_TIMEOUT"],
+    )
     storage.migrate()
 
     instance = Path(app.instance_path)

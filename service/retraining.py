@@ -41,9 +41,12 @@ def feedback_frame(storage: Storage, site_id: int) -> pd.DataFrame:
     return frame.dropna(axis=1, how="all") if len(frame) else frame[["text"]]
 
 
-def registry(storage: Storage, instance: str | Path) -> ModelRegistry:
-    """The model registry of an instance, indexed by its database's ``models`` table."""
-    return ModelRegistry(instance, storage.models)
+def registry(storage: Storage, instance: str | Path, model_dir: str | Path | None = None) -> ModelRegistry:
+    """The model registry of an instance, indexed by its database's ``models`` table, its files under ``model_dir``
+    (default: $MODERATION_MODEL_DIR, else INSTANCE/models; see :func:`service.config.resolve_model_dir`)."""
+    from .config import resolve_model_dir
+
+    return ModelRegistry(instance, storage.models, resolve_model_dir(model_dir, instance))
 
 
 def retrain_site(
@@ -60,11 +63,13 @@ def retrain_site(
     tolerance: float = 0.02,
     protocol_rounds: int = 0,
     progress: Any = None,
+    model_dir: str | Path | None = None,
 ) -> Any:
     """Retrain ``site``'s model from its feedback (see :func:`moderation.retrain.retrain`).
 
     ``protocol_rounds > 0`` (with a recipe) also runs that many rounds of the standard protocol with the site's
-    feedback added, and puts its summary in the report.
+    feedback added, and puts its summary in the report. The new version is written under ``model_dir`` (see
+    :func:`registry`).
     """
     from moderation.retrain import base_sources, retrain
 
@@ -81,7 +86,7 @@ def retrain_site(
             return run_protocol(named(recipe), data_dir, rounds=protocol_rounds, params=params,
                                 extra_sources=extra).summary
     return retrain(
-        registry(storage, instance),
+        registry(storage, instance, model_dir),
         site_id=site.id,
         site_name=site.host,
         feedback=feedback_frame(storage, site.id),

@@ -1,7 +1,8 @@
 """Durable storage: the only place in the project that holds SQL.
 
-:class:`Storage` opens one database (SQLite today; see :mod:`.database` for what another backend needs) and gives
-one object per table family, each in its own module and returning typed rows (frozen dataclasses):
+:class:`Storage` opens one database, a SQLite file (:mod:`.database`) or a PostgreSQL database shared by many
+service nodes (:mod:`.postgres`), chosen by the setting's form (:mod:`.backends`), and gives one object per table
+family, each in its own module and returning typed rows (frozen dataclasses):
 
 =================  ==============================================================  =========================
 ``storage.sites``  sites and their policy settings                                 :mod:`.sites`
@@ -14,7 +15,8 @@ one object per table family, each in its own module and returning typed rows (fr
 ``.jobs``          background work and its progress                                :mod:`.jobs`
 =================  ==============================================================  =========================
 
-The schema is ``migrations/NNN_*.sql``, applied in order by :meth:`Storage.migrate` (:mod:`.schema`).
+The schema is ``migrations/NNN_*.sql``, applied in order by :meth:`Storage.migrate` (:mod:`.schema`; on
+PostgreSQL through :mod:`.dialect`).
 
 >>> import tempfile
 >>> store = Storage(tempfile.mkdtemp() + "/moderation.sqlite3")
@@ -32,6 +34,7 @@ import os
 from pathlib import Path
 
 from ..errors import StorageError
+from .backends import is_database_url, mask_url, open_database
 from .comments import CHECK_COLUMNS, CHECK_SOURCES, QUEUE_ORDERS, Check, CommentTable
 from .database import Database, SQLiteDatabase, current_month, now
 from .feedback import DECISION_LABELS, DECISIONS, FEEDBACK_SOURCES, Decision, Feedback, FeedbackTable
@@ -47,6 +50,9 @@ __all__ = [
     "StorageError",
     "Database",
     "SQLiteDatabase",
+    "open_database",
+    "is_database_url",
+    "mask_url",
     "MIGRATIONS",
     "Migration",
     "Site",
@@ -79,14 +85,22 @@ class Storage:
 
     Parameters
     ----------
-    path : path-like
-        The SQLite file; its directory is created if needed. Ignored when ``database`` is given.
+    path : path-like or str
+        The SQLite file (its directory is created if needed), or a ``postgresql://`` URL. Ignored when
+        ``database`` is given.
     busy_timeout : float
-        Seconds a writer waits for another process's write lock.
+        SQLite: seconds a writer waits for another process's write lock.
     synchronous : {"NORMAL", "FULL"}
         SQLite's ``synchronous`` setting (see :mod:`.database`).
+    pool_size, pool_timeout : int, float
+        PostgreSQL: most connections per process, and seconds to wait for one (see :mod:`.postgres`).
     database : Database, optional
         Another backend to store in.
+
+    Raises
+    ------
+    StorageError
+        When ``path`` is a URL of an unsupported kind or malformed (see :func:`.backends.open_database`).
     """
 
     def __init__(
@@ -95,12 +109,16 @@ class Storage:
         *,
         busy_timeout: float = 10.0,
         synchronous: str = "NORMAL",
+        pool_size: int = 8,
+        pool_timeout: float = 10.0,
         database: Database | None = None,
     ):
         if database is None:
             if path is None:
-                raise StorageError("Storage needs a database file path (or a database backend)")
-            database = SQLiteDatabase(path, busy_timeout=busy_timeout, synchronous=synchronous)
+                raise StorageError("Storage needs a database file path or URL (or a database backend)")
+            database = open_database(
+                path, busy_timeout=busy_timeout, synchronous=synchronous, pool_size=pool_size, pool_timeout=pool_timeout
+            )
         self.db = database
         self.sites = SiteTable(database)
         self.keys = KeyTable(database)
@@ -115,6 +133,11 @@ class Storage:
     def path(self) -> Path:
         """Where the database lives (the SQLite file)."""
         return Path(getattr(self.db, "path", ""))
+
+    @property
+    def location(self) -> str:
+        """What messages call the database: the SQLite file, or the URL with its password masked."""
+        return str(getattr(self.db, "location", None) or self.path)
 
     def migrate(self) -> int:
         """Bring the schema to the latest version; return it.
@@ -138,5 +161,5 @@ class Storage:
         self.db.ping()
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
+        """Close this thread's connection (SQLite; others close when their threads end) or this process's pool."""
         self.db.close()

@@ -21,6 +21,7 @@ from service import create_app
 #: Environment variables the app reads; tests start from none of them.
 APP_ENVIRONMENT = (
     "MODERATION_INSTANCE",
+    "MODERATION_DATABASE_URL",
     "MODERATION_DB",
     "DATABASE",
     "MODERATION_MODEL",
@@ -32,6 +33,9 @@ APP_ENVIRONMENT = (
     "MODERATION_MODEL_CACHE_SIZE",
     "MODERATION_DB_BUSY_TIMEOUT",
     "MODERATION_DB_SYNCHRONOUS",
+    "MODERATION_DB_POOL_SIZE",
+    "MODERATION_DB_POOL_TIMEOUT",
+    "MODERATION_MODEL_DIR",
     "PROMETHEUS_MULTIPROC_DIR",
 )
 
@@ -79,11 +83,20 @@ class LiveServer:
 class Gunicorn:
     """``moderation serve`` in a subprocess: gunicorn, several worker processes, its own instance directory."""
 
-    def __init__(self, instance: Path, model: Path, workers: int = 2, threads: int = 4):
+    def __init__(
+        self,
+        instance: Path,
+        model: Path,
+        workers: int = 2,
+        threads: int = 4,
+        environment: dict[str, str] | None = None,
+        first_start: bool = True,
+    ):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
+        env.update(environment or {})
         self.log = open(instance.parent / "gunicorn.log", "w+")
         self.process = subprocess.Popen(
             cli_command(
@@ -110,7 +123,8 @@ class Gunicorn:
             start_new_session=True,
         )
         self.key = None
-        for line in self.process.stdout:  # the first-start banner prints the key
+        self.banner = self.process.stdout.readline()  # "Model ...; database ..."
+        for line in self.process.stdout if first_start else ():  # the first-start banner prints the key
             if len(line.strip()) == 48:
                 self.key = line.strip()
                 break
@@ -173,3 +187,4 @@ def write_load(database: str, site_id: int, worker: int, rounds: int) -> int:
         store.comments.record(site_id, [row])
         store.feedback.record(site_id, f"shared-{i % 10}", "spam" if (i + worker) % 2 else "ham", source="api")
     return rounds
+
