@@ -18,6 +18,7 @@ __all__ = [
     "NotFittedError",
     "DatasetError",
     "RegistryError",
+    "OptionalDependencyError",
 ]
 
 
@@ -73,3 +74,9 @@ class DatasetError(ModerationError):
 class RegistryError(ModerationError):
     """Raised by the model registry when a version does not exist, cannot be promoted (its gate failed and
     ``force`` was not given; its file is missing or corrupt), or there is nothing to roll back to."""
+
+
+class OptionalDependencyError(ModerationError, ImportError):
+    """Raised when a feature needs a package that is only installed with an extra: evaluation reports need
+    ``moderation[report]`` (matplotlib), Parquet files ``moderation[parquet]`` (pyarrow). The message names the
+    command that installs it."""

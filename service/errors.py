@@ -20,6 +20,8 @@ __all__ = [
     "PolicySettingsError",
     "ModelUnavailable",
     "RetrainBusy",
+    "InvalidPassword",
+    "DependencyMissing",
     "APIError",
     "InvalidBody",
     "InvalidField",
@@ -65,6 +67,16 @@ class ModelUnavailable(ServiceError):
 
 class RetrainBusy(ServiceError):
     """Raised when a retrain of a site is asked for while another one of that site is still running."""
+
+
+class InvalidPassword(ServiceError):
+    """Raised by ``moderation users create`` for a password it refuses: shorter than 8 characters, or typed
+    differently twice."""
+
+
+class DependencyMissing(ServiceError):
+    """Raised by a service command whose dependencies (the ``service`` extra: Flask, gunicorn, prometheus_client)
+    are not installed; the message says ``pip install 'moderation[service]'``."""
 
 
 class APIError(ServiceError):

@@ -39,10 +39,9 @@ from flask import (
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.security import check_password_hash
 
-from moderation.errors import ModerationError
+from moderation.errors import ModerationError, RegistryError
 from moderation.labels import LABELS
-from moderation.registry import RegistryError
-from moderation.retrain import default_recipe
+from moderation.retraining.retrain import default_recipe
 
 from . import retraining, review
 from .errors import ModelUnavailable, RetrainBusy, StorageError, UploadError
@@ -292,7 +291,7 @@ def models(site_id: int) -> Any:
     site = _site(site_id)
     if site is None:
         return _no_site()
-    versions = list(reversed(_registry().list(site.id)))
+    versions = list(reversed(_registry().list(retraining.scope_of(site.id))))
     job_id = request.args.get("job", type=int)
     current_job = _storage().jobs.get(job_id) if job_id else _storage().jobs.latest(site.id, "retrain")
     if current_job and current_job.site_id != site.id:
@@ -317,7 +316,7 @@ def promote(site_id: int, model_id: int) -> Any:
     if site is None:
         return _no_site()
     try:
-        version = _registry().promote(site.id, model_id, force=request.form.get("force") == "1")
+        version = _registry().promote(retraining.scope_of(site.id), model_id, force=request.form.get("force") == "1")
     except RegistryError as exc:
         flash(str(exc), "error")
     else:
@@ -333,7 +332,7 @@ def rollback(site_id: int) -> Any:
     if site is None:
         return _no_site()
     try:
-        version = _registry().rollback(site.id)
+        version = _registry().rollback(retraining.scope_of(site.id))
     except RegistryError as exc:
         flash(str(exc), "error")
     else:
@@ -344,7 +343,7 @@ def rollback(site_id: int) -> Any:
 
 def _version(site: Any, model_id: int) -> Any:
     try:
-        return _registry().show(site.id, model_id)
+        return _registry().show(retraining.scope_of(site.id), model_id)
     except RegistryError:
         return None
 

@@ -1,8 +1,10 @@
 """Retraining a site: its feedback as a training table, the registry of its model versions, background jobs.
 
-The library's retraining (:mod:`moderation.retrain`, :mod:`moderation.registry`) knows nothing of sites or
-databases; this module maps a site onto it: the site's decisions become labeled rows, its versions are indexed in
-the ``models`` table, and a retrain started from the pages runs in a thread that reports to the ``jobs`` table.
+The library's retraining (:mod:`moderation.retraining`) knows scopes and domains, not sites or databases; this
+module maps a site onto it: site 3 is the registry scope ``site-3`` (its versions under ``INSTANCE/models/site-3``)
+and the training domain ``site:<host>``, its decisions become labeled rows, its versions are indexed in the
+``models`` table (:class:`SiteIndex`), and a retrain started from the pages runs in a thread that reports to the
+``jobs`` table.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import pandas as pd
 
 from moderation.errors import InvalidDataError, ModerationError
 from moderation.labels import LABELS
-from moderation.registry import ModelRegistry
+from moderation.retraining.registry import ModelRegistry
 
 from .errors import RetrainBusy, ServiceError
-from .storage import DECISION_LABELS, Site, Storage
+from .storage import DECISION_LABELS, ModelRecord, Site, Storage
+from .storage.models import ModelTable
 
-__all__ = ["feedback_frame", "registry", "retrain_site", "start_retrain_job"]
+__all__ = ["SiteIndex", "feedback_frame", "registry", "retrain_site", "scope_of", "site_of", "start_retrain_job"]
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +44,46 @@ def feedback_frame(storage: Storage, site_id: int) -> pd.DataFrame:
     return frame.dropna(axis=1, how="all") if len(frame) else frame[["text"]]
 
 
+def scope_of(site_id: int | None) -> str | None:
+    """The registry scope of a site (None: the global model)."""
+    return None if site_id is None else f"site-{int(site_id)}"
+
+
+def site_of(scope: str | None) -> int | None:
+    """The site of a registry scope made by :func:`scope_of`."""
+    if scope is None:
+        return None
+    if not scope.startswith("site-") or not scope[5:].isdigit():
+        raise ValueError(f"registry scope {scope!r} is not a site's (site-<id>)")
+    return int(scope[5:])
+
+
+class SiteIndex:
+    """The ``models`` table as the registry's index (scopes ``site-<id>`` are sites; None the global model)."""
+
+    def __init__(self, table: ModelTable):
+        self.table = table
+
+    def add(self, path: Any, sha256: str, version: str, *, scope: str | None = None, status: str = "candidate",
+            report: Mapping[str, Any] | None = None) -> int:
+        return self.table.add(path, sha256, version, site_id=site_of(scope), status=status, report=report)
+
+    def set_status(self, model_id: int, status: str) -> None:
+        self.table.set_status(model_id, status)
+
+    def list(self, scope: str | None = None) -> list[ModelRecord]:
+        return self.table.list(site_of(scope))
+
+    def active_path(self, scope: str | None) -> str | None:
+        return self.table.active_path(site_of(scope))
+
+
 def registry(storage: Storage, instance: str | Path, model_dir: str | Path | None = None) -> ModelRegistry:
-    """The model registry of an instance, indexed by its database's ``models`` table, its files under ``model_dir``
+    """The model registry of an instance, indexed by the ``models`` table, its versions under ``model_dir``
     (default: $MODERATION_MODEL_DIR, else INSTANCE/models; see :func:`service.config.resolve_model_dir`)."""
     from .config import resolve_model_dir
 
-    return ModelRegistry(instance, storage.models, resolve_model_dir(model_dir, instance))
+    return ModelRegistry(instance, SiteIndex(storage.models), resolve_model_dir(model_dir, instance))
 
 
 def retrain_site(
@@ -65,13 +102,13 @@ def retrain_site(
     progress: Any = None,
     model_dir: str | Path | None = None,
 ) -> Any:
-    """Retrain ``site``'s model from its feedback (see :func:`moderation.retrain.retrain`).
+    """Retrain ``site``'s model from its feedback (see :func:`moderation.retraining.retrain`).
 
     ``protocol_rounds > 0`` (with a recipe) also runs that many rounds of the standard protocol with the site's
     feedback added, and puts its summary in the report. The new version is written under ``model_dir`` (see
     :func:`registry`).
     """
-    from moderation.retrain import base_sources, retrain
+    from moderation.retraining.retrain import base_sources, retrain
 
     sources, recipe_params = base_sources(recipe, data_dir, base_files)
     protocol = None
@@ -87,8 +124,8 @@ def retrain_site(
                                 extra_sources=extra).summary
     return retrain(
         registry(storage, instance, model_dir),
-        site_id=site.id,
-        site_name=site.host,
+        scope=scope_of(site.id),
+        domain=f"site:{site.host}",
         feedback=feedback_frame(storage, site.id),
         active=active,
         base=sources,

@@ -3,7 +3,7 @@
 A site has at most one ``active`` model (the partial unique index ``models_one_active`` enforces it); ``site_id``
 None is the global model. Activating a model retires the previous active one in the same transaction, so readers
 see the old model or the new one, never none. This table is the index the library's model registry writes through
-(:class:`moderation.registry.ModelRegistry`).
+(:class:`moderation.retraining.registry.ModelRegistry`, mapped onto sites by :mod:`service.retraining`).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def test_moderator_reviews_retrains_and_promotes(server, page):
 
     page.click("header >> text=Models")
     page.click("#retrain")
-    expect(page.locator("table.models tbody tr").first).to_contain_text("site1-v1-", timeout=60_000)
+    expect(page.locator("table.models tbody tr").first).to_contain_text("site-1-v1-", timeout=60_000)
     expect(page.locator("#job .status")).to_have_text("succeeded")
     version = page.locator("table.models tbody tr").first.get_attribute("data-version")
 

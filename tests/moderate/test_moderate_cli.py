@@ -71,9 +71,10 @@ def test_retrain_then_models_list_promote_rollback(instance, tiny_model_path, ca
     assert "gate: failed" in out and "not promoted" in out
     assert run("models", "list", "--site", SITE, "--instance", str(instance)) == 0
     listing = capsys.readouterr().out
-    assert "* global model" in listing and "site1-v1-" in listing
-    assert run("models", "promote", "1", "--site", SITE, "--instance", str(instance)) == 2
-    assert "failed the promotion gate" in capsys.readouterr().err
+    assert "* global model" in listing and "site-1-v1-" in listing
+    assert run("models", "promote", "1", "--site", SITE, "--instance", str(instance)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("moderation: error: model site-1-v1-") and "failed the promotion gate" in err
     assert run("models", "promote", "1", "--force", "--site", SITE, "--instance", str(instance)) == 0
     store = Storage(instance / "moderation.sqlite3")
     assert store.models.active_path(1).endswith("model.joblib")

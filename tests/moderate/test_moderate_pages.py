@@ -211,7 +211,7 @@ def test_retrain_job_runs_in_background_and_reports_progress(browser, site, stor
         time.sleep(0.2)
     assert job["status"] == "succeeded", job
     html = browser.get(f"/moderate/sites/{site[0].id}/models").get_data(as_text=True)
-    assert "site1-v1-" in html
+    assert "site-1-v1-" in html
     versions = storage.models.list(site[0].id)
     assert len(versions) == 1 and versions[0].status == "candidate"  # auto-promotion was not asked for
     report = browser.get(f"/moderate/sites/{site[0].id}/models/{versions[0].id}/report")
@@ -229,17 +229,18 @@ def test_logout_ends_the_session(browser):
 
 
 def _version(app, storage, site_id, tiny_frame, name):
-    from moderation.registry import ModelRegistry
-    from moderation.report import make_report
+    from moderation.retraining.report import make_report
     from moderation.training import Source, train
+    from service.retraining import registry as site_registry
+    from service.retraining import scope_of
 
-    registry = ModelRegistry(app.instance_path, storage.models)
-    directory = registry.new_version_dir(site_id, name)
+    registry = site_registry(storage, app.instance_path)
+    directory = registry.new_version_dir(scope_of(site_id), name)
     train([Source("tiny", tiny_frame)], params={"n_features": 2**12}, validation=0.0, progress=False,
           extra_metadata={"model_id": name}).save(directory / "model.joblib")
     make_report({"spam": [0, 0, 1, 1]}, {"spam": [0.1, 0.2, 0.7, 0.8]}, {"spam": (0.5, 0.9)},
                 directory / "report", title=name)
-    return registry.register(directory / "model.joblib", site_id=site_id)
+    return registry.register(directory / "model.joblib", scope=scope_of(site_id))
 
 
 def test_models_page_promotes_and_rolls_back(app, browser, site, storage, tiny_frame):

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 
 import pytest
 
 from harness import APP_ENVIRONMENT, cli_command
-from moderation.cli_service import add_service_commands
+from moderation.cli import main
 from service.storage import Storage
 
 
 @pytest.fixture
 def moderation(tmp_path, capsys):
     """``moderation(*args) -> (exit code, stdout, stderr)`` against a database in tmp_path."""
-    parser = argparse.ArgumentParser(prog="moderation")
-    add_service_commands(parser.add_subparsers(dest="command", required=True))
 
     def run(*args):
-        ns = parser.parse_args([*args, "--instance", str(tmp_path / "instance")])
-        code = ns.func(ns)
+        try:
+            code = main([*args, "--instance", str(tmp_path / "instance")])
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code
         out = capsys.readouterr()
         return code, out.out, out.err
 
@@ -81,7 +80,7 @@ def test_a_bad_policy_file_is_refused(moderation, tmp_path, policy):
     path = tmp_path / "p.json"
     path.write_text(policy)
     code, _, err = moderation("sites", "update", "https://a.example", "--policy", str(path))
-    assert code == 1 and err.startswith("error:")
+    assert code == 1 and err.startswith("moderation: error: policy ")
 
 
 def test_unknown_sites_are_reported(moderation):

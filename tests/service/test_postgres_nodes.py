@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from harness import APP_ENVIRONMENT, CLEAN, SITE_A, Gunicorn, cli_command, free_port
-from moderation.registry import ModelRegistry
 from moderation.training import Source, train
+from service.retraining import registry as site_registry
+from service.retraining import scope_of
 from service.storage import Storage
 
 
@@ -97,12 +98,12 @@ def test_a_promotion_on_one_node_is_served_by_both(nodes, tiny_frame):
     first, second, url, shared = nodes
     store = Storage(url)
     site = store.sites.find(SITE_A)
-    registry = ModelRegistry(first.instance, store.models, shared)
-    directory = registry.new_version_dir(site.id, "promoted")
+    registry = site_registry(store, first.instance, shared)
+    directory = registry.new_version_dir(scope_of(site.id), "promoted")
     model = train([Source("tiny", tiny_frame)], params={"n_features": 2**11}, validation=0.0, progress=False,
                   recipe="promoted", extra_metadata={"model_id": "promoted-on-node-a"})
     model.save(directory / "model.joblib")
-    version = registry.register(directory / "model.joblib", site_id=site.id)
+    version = registry.register(directory / "model.joblib", scope=scope_of(site.id))
     assert version.path.is_relative_to(shared) and store.models.list(site.id)[-1].path == str(version.path)
     before = {_check(node, first.key, CLEAN, "p-0").json()["model_version"] for node in (first, second)}
     assert "promoted-on-node-a" not in before
