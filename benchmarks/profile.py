@@ -25,7 +25,7 @@ authentication (the key lookup), parse (body and fields), model and policy looku
 and counting it), metrics, JSON encoding, and other (Flask's dispatch, request ids, the test client). What gunicorn
 and the socket cost on top is the difference to ``benchmarks/service_load.py``'s server CPU per check.
 
-The JSON goes to ``--out`` (default ``benchmarks/results/latest/profile.json``, not committed).
+It prints tables; with ``--out PATH`` it also writes the figures there as JSON.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 HERE = Path(__file__).resolve().parent
-LATEST = HERE / "results" / "latest"
 
 LIBRARY_STAGES = ("normalisation", "n-gram hashing", "sparse dot product", "calibration", "verdict", "reasons")
 SERVICE_STAGES = ("authentication", "parse", "model and policy lookup", "score", "write", "metrics", "JSON encoding")
@@ -271,7 +270,7 @@ def main() -> int:
     parser.add_argument("--checks", type=int, default=3_000, help="checks through the service (default 3,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (default 3)")
     parser.add_argument("--database", metavar="URL", help="service: a postgresql:// database instead of SQLite")
-    parser.add_argument("--out", default=str(LATEST / "profile.json"), help="where the JSON goes (default: %(default)s)")
+    parser.add_argument("--out", help="also write the figures as JSON here (e.g. benchmarks/results/profile.json)")
     args = parser.parse_args()
     report: dict[str, Any] = {
         "benchmark": "profile",
@@ -286,9 +285,10 @@ def main() -> int:
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(f"\nload average {report['machine']['load_average_before'][0]} before, "
           f"{report['machine']['load_average_after'][0]} after (2 cores: above ~1 the figures are disturbed)")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.out}")
     return 0
 
 

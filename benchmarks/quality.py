@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
 
 # Reference ROC AUC figures from ../shared/datasets/README.md and the targets of issue 2.
 REFERENCES = {
@@ -95,7 +94,7 @@ def main() -> int:
     parser.add_argument("--data-dir")
     parser.add_argument("--model", help="saved model for the shipped-model checks (default: the shipped one)")
     parser.add_argument("--skip-protocol", action="store_true")
-    parser.add_argument("--out")
+    parser.add_argument("--out", help="also write the results as JSON here (e.g. benchmarks/results/quality-default.json)")
     args = parser.parse_args()
     from moderation.recipes import recipe
 
@@ -117,10 +116,11 @@ def main() -> int:
     ev = checks["evasion"]
     print(f"  evasion: toxicity recall at hold, plain {ev['plain_recall']:.3f}; by method {ev['recall_by_method']}; "
           f"worst/plain {ev['worst_ratio_to_plain']}")
-    out = Path(args.out or HERE / "results" / f"quality-{args.recipe}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, default=str) + "\n")
-    print(f"wrote {out}")
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1, default=str) + "\n")
+        print(f"wrote {out}")
     return 0
 
 

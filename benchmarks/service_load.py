@@ -23,11 +23,10 @@ What it does:
    by gunicorn with the same workers and threads (:mod:`baseline`; its own virtual environment, made on first use;
    ``--no-baseline`` skips it), in the saturation phase and at the fixed rate;
 
-4. prints a table and writes JSON to ``--out`` (default ``benchmarks/results/latest/service_load.json``, not
-   committed; the committed ``benchmarks/results/service_load.json`` changes only when asked to): throughput, latency
-   percentiles, error counts per phase, CPU seconds used by the server, the generator and any other process during
-   each phase (from /proc), the server CPU per check, the server's own latency histogram from ``/metrics``, the
-   baseline's phases and the ratios.
+4. prints a table and, with ``--out PATH``, writes the report there as JSON: throughput, latency percentiles, error
+   counts per phase, CPU seconds used by the server, the generator and any other process during each phase (from
+   /proc), the server CPU per check, the server's own latency histogram from ``/metrics``, the baseline's phases and
+   the ratios.
 
 ``--database postgresql://...`` serves from a PostgreSQL database instead of a fresh SQLite file (it must be
 empty or hold only earlier benchmark sites).
@@ -63,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "latest" / "service_load.json"
+RESULTS = ROOT / "benchmarks" / "results" / "service_load.json"
 DEFAULT_DATA = Path("/work/shared/datasets")
 TARGETS = {"throughput_rps": 2000.0, "p99_ms": 10.0, "server_ms_per_check": 1.0, "errors": 0}
 
@@ -376,8 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--comments", type=int, default=5000, help="distinct comments cycled through")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("MODERATION_DATA") or DEFAULT_DATA))
-    parser.add_argument("--out", "--output", dest="output", type=Path, default=RESULTS,
-                        help="where the JSON goes (default: %(default)s)")
+    parser.add_argument("--out", type=Path, help=f"also write the report as JSON here (e.g. {RESULTS.relative_to(ROOT)})")
     parser.add_argument("--database", metavar="URL", help="serve from this postgresql:// database (default: SQLite)")
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip alt-profanity-check (no ratio)")
@@ -511,8 +509,6 @@ def main(argv: list[str] | None = None) -> int:
                     ours["cpu"]["server_ms_per_check"] / theirs["cpu"]["server_ms_per_check"], 3
                 )
             ratios[name]["p99_ms"] = round(ours["latency_ms"]["p99"] / max(theirs["latency_ms"]["p99"], 1e-9), 3)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
     print_table(phases, met)
     if baseline:
         print(f"\nalt-profanity-check {baseline['version']} behind a bare WSGI app (no key, no storage, no reasons), "
@@ -522,7 +518,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name}: {theirs['throughput_rps']:.1f} checks/s, p99 {theirs['latency_ms']['p99']:.2f} ms, "
                   f"server CPU {theirs['cpu'].get('server_ms_per_check', float('nan'))} ms/check, "
                   f"{theirs['errors']} errors; ours/theirs: " + ", ".join(f"{k} {v}" for k, v in ratio.items()))
-    print(f"\n{report['note']}\nwritten {args.output}")
+    print(f"\n{report['note']}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"written {args.out}")
     return 0
 
 

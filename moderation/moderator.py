@@ -2,9 +2,11 @@
 
 >>> from moderation import Moderator
 >>> moderator = Moderator.load()                      # the shipped default model
->>> scores = moderator.score("Buy cheap pills at http://bit.ly/x !!!")
->>> scores.verdict                                     # doctest: +SKIP
-<Verdict.REJECT: 'reject'>
+>>> scores = moderator.score("You are a pathetic moron, shut up.")
+>>> scores.verdict, scores.flagged
+(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity'))
+>>> [reason.text for reason in scores.reasons][:2]
+['moron', 'pathetic']
 """
 
 from __future__ import annotations

@@ -81,19 +81,3 @@ def test_console_script_is_installed():
     """The `moderation` console script runs and lists its commands."""
     out = subprocess.run([sys.executable, "-m", "moderation.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "score" in out.stdout and "train" in out.stdout
-
-
-def test_readme_score_example_is_real_output(capsys):
-    """The README's `moderation score` sample is what the shipped model prints: verdicts, labels, flags and reasons
-    (digits are masked, so a retrain that moves a probability does not fail this, but one that changes a verdict
-    does)."""
-    import re
-    from pathlib import Path
-
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    sample = re.search(r"```text\n(.*?)```", readme, re.S).group(1)
-    assert main(["score", "Thanks for the careful reporting.", "You are a pathetic moron, shut up."]) == 0
-    out = re.sub(r"\d", "0", capsys.readouterr().out)
-    for line in sample.splitlines():
-        if line.strip() and line.strip() != "...":
-            assert re.sub(r"\d", "0", line) in out, line

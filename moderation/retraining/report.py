@@ -6,12 +6,15 @@ when given, dashed), a calibration curve, the confusion matrix at the policy's h
 target. Everything is written into one directory: ``index.html``, ``report.json`` (the same facts, for pages and
 programs) and the PNGs. Plots use matplotlib's Agg backend, imported only when a report is made.
 
+Plots need matplotlib (``pip install 'moderation[report]'``).
+
+>>> import tempfile
 >>> import numpy as np
 >>> y = {"spam": np.array([0, 0, 1, 1, 0, 1])}
 >>> s = {"spam": np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])}
->>> facts = make_report(y, s, {"spam": (0.5, 0.9)}, "/tmp/report", title="demo")   # doctest: +SKIP
->>> facts["labels"]["spam"]["suggested"]["threshold"]                                  # doctest: +SKIP
-0.8
+>>> facts = make_report(y, s, {"spam": (0.5, 0.9)}, tempfile.mkdtemp(), title="demo")
+>>> facts["labels"]["spam"]["suggested"]["threshold"], facts["images"]
+(0.8, ['curves.png', 'calibration.png', 'confusion.png'])
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..errors import OptionalDependencyError
 
 __all__ = ["make_report", "threshold_table", "suggest_threshold", "TABLE_THRESHOLDS"]
 
@@ -117,7 +122,13 @@ def _save(fig: Any, path: Path) -> None:
 
 def _plots(out: Path, labels: list[str], y_true: Mapping[str, np.ndarray], y_score: Mapping[str, np.ndarray],
            baseline: Mapping[str, np.ndarray], facts: Mapping[str, Any], baseline_name: str) -> list[str]:
-    import matplotlib
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise OptionalDependencyError(
+            "evaluation reports draw their curves with matplotlib, which is not installed: "
+            "pip install 'moderation[report]'"
+        ) from None
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
