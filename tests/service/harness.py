@@ -188,3 +188,36 @@ def write_load(database: str, site_id: int, worker: int, rounds: int) -> int:
         store.feedback.record(site_id, f"shared-{i % 10}", "spam" if (i + worker) % 2 else "ham", source="api")
     return rounds
 
+
+
+def crash_under_load(server: Gunicorn, key: str, clients: int = 6, before_crash: int = 100) -> set[str]:
+    """Check comments from several clients until ``before_crash`` are answered, then SIGKILL the whole server (master
+    and workers at once, as a machine that dies); return the comment ids the server acknowledged as stored."""
+    import uuid
+
+    answers: list[tuple[str, int, bool]] = []
+    stop = threading.Event()
+
+    def client(n: int) -> None:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as http:
+            while not stop.is_set():
+                comment_id = f"crash-{n}-{uuid.uuid4().hex[:12]}"
+                try:
+                    response = http.post("/v1/comments/check", json={"text": TOXIC, "comment_id": comment_id})
+                except httpx.HTTPError:
+                    continue
+                stored = response.status_code == 200 and response.json().get("stored") is True
+                answers.append((comment_id, response.status_code, stored))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 120
+    while sum(1 for a in list(answers) if a[1] == 200) < before_crash and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    return {comment_id for comment_id, _, stored in answers if stored}

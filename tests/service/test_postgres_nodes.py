@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from harness import APP_ENVIRONMENT, CLEAN, SITE_A, Gunicorn, cli_command, free_port
+from harness import APP_ENVIRONMENT, CLEAN, SITE_A, Gunicorn, cli_command, crash_under_load, free_port
 from moderation.training import Source, train
 from service.retraining import registry as site_registry
 from service.retraining import scope_of
@@ -147,3 +147,21 @@ def test_a_wrong_database_url_stops_serve_before_it_binds(tmp_path, tiny_model_p
     assert "error: " in done.stderr and masked in done.stderr and reason in done.stderr
     assert "s3cret" not in done.stderr + done.stdout
     assert "Listening at" not in done.stderr + done.stdout
+
+
+def test_a_node_killed_under_load_keeps_every_acknowledged_check(tmp_path, tiny_model_path, postgres):
+    """SIGKILL a whole node (master and workers) on PostgreSQL while checks are being grouped into transactions:
+    every check it answered as stored is in the database, and checks and counters agree."""
+    url = postgres.create_database("crash")
+    node = Gunicorn(tmp_path / "instance", tiny_model_path, workers=2, threads=4,
+                    environment={"MODERATION_DATABASE_URL": url})
+    try:
+        acknowledged = crash_under_load(node, node.key)
+    finally:
+        node.close()
+    store = Storage(url)
+    site_id = store.sites.find(SITE_A).id
+    stored = {r[0] for r in store.db.execute("SELECT comment_id FROM comments WHERE comment_id LIKE 'crash-%'")}
+    assert len(acknowledged) >= 100 and acknowledged <= stored
+    assert store.comments.count(site_id) == store.usage.get(site_id).api_calls
+    store.close()

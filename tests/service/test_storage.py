@@ -3,9 +3,11 @@ concurrent writers in several processes, and the tables the moderation pages bui
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -343,3 +345,75 @@ def test_a_wrong_database_url_is_named_with_its_password_masked(url, message):
     with pytest.raises(StorageError, match=message) as raised:
         Storage(url.format(closed=free_port())).migrate()
     assert "s3cret" not in str(raised.value)
+
+
+@contextlib.contextmanager
+def _queued(store: Storage, backend, site_id: int, waiting: int):
+    """While the block submits checks, another writer holds the lock they need (SQLite's write lock; on PostgreSQL
+    the row of the usage counter every check updates) until ``waiting`` writes queue behind the first."""
+    store.comments.record(site_id, [], unstored=1, month="2025-01")  # the counter row exists
+    other = Storage(backend)  # another process's writer, as far as the database can tell
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other.db.transaction(write=True) as conn:
+            conn.execute("UPDATE usage SET ham = ham WHERE site_id = ? AND month = '2025-01'", (site_id,))
+            holding.set()
+            release.wait(30)
+
+    blocker = threading.Thread(target=hold)
+    blocker.start()
+    assert holding.wait(30)
+    try:
+        yield lambda: _release_when_queued(store, waiting, release)
+    finally:
+        release.set()
+        blocker.join()
+        other.close()
+
+
+def _release_when_queued(store: Storage, waiting: int, release: threading.Event) -> None:
+    _until(lambda: store.comments.writer.pending() >= waiting)
+    release.set()
+
+
+def _until(condition) -> None:
+    deadline = time.monotonic() + 30
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _row(site_id: int, comment_id: str) -> list[dict]:
+    return [_check_row(site_id, comment_id, "2025-01-02T03:04:05.000Z", {"spam": 0.1}, [])]
+
+
+def test_checks_arriving_together_are_committed_in_one_transaction(store, backend):
+    """Sixteen requests' checks arrive while the lock is taken: the first request commits its own when it is free,
+    and the other fifteen go in one transaction together. Every check lands once, counted once."""
+    site = store.sites.create("https://news.example.com")
+    writer = store.comments.writer
+    with _queued(store, backend, site.id, waiting=15) as release, ThreadPoolExecutor(16) as pool:
+        before = writer.transactions
+        done = [pool.submit(store.comments.record, site.id, _row(site.id, "g-0"))]
+        _until(lambda: writer.committing)  # the first request leads, and waits for the lock
+        done += [pool.submit(store.comments.record, site.id, _row(site.id, f"g-{i}")) for i in range(1, 16)]
+        release()
+        assert [f.result(timeout=30) for f in done] == [None] * 16
+    assert writer.transactions - before == 2
+    assert store.comments.count(site.id) == 16 and store.usage.get(site.id, "2025-01").api_calls == 17
+
+
+def test_a_bad_check_in_a_group_fails_alone(store, backend):
+    """A check that cannot be stored (its site does not exist) fails its own request with the database's error;
+    the five others of its group are committed."""
+    site = store.sites.create("https://news.example.com")
+    with _queued(store, backend, site.id, waiting=5) as release, ThreadPoolExecutor(6) as pool:
+        first = pool.submit(store.comments.record, site.id, _row(site.id, "b-0"))
+        _until(lambda: store.comments.writer.committing)  # the leader, waiting for the lock: the next five queue
+        rest = {i: pool.submit(store.comments.record, 999 if i == 3 else site.id, _row(999 if i == 3 else site.id,
+                                                                                     f"b-{i}")) for i in range(1, 6)}
+        release()
+        errors = {i: f.exception(timeout=30) for i, f in {0: first, **rest}.items()}
+    assert [i for i, e in errors.items() if e is not None] == [3]
+    assert isinstance(errors[3], store.db.IntegrityError)
+    assert store.comments.count(site.id) == 5
