@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -106,12 +107,18 @@ class _Session:
 
 
 class _Pool:
-    """At most ``size`` connections, reused last-in first-out; no threads of its own."""
+    """At most ``size`` connections, reused last-in first-out; no threads of its own.
+
+    A connection unused for ``check_after`` seconds is tried (``SELECT 1``) before it is handed out, and replaced if
+    it fails: the server may have restarted, or a firewall dropped the idle connection, meanwhile.
+    """
+
+    check_after = 30.0
 
     def __init__(self, connect: Any, size: int, timeout: float, location: str, idle: Any):
         self._connect = connect
         self._idle_status = idle  # the driver's "connected, no transaction open"
-        self._idle: list[Any] = []
+        self._idle: list[tuple[Any, float]] = []
         self._slots = threading.BoundedSemaphore(size)
         self.size, self.timeout, self.location = size, timeout, location
 
@@ -123,10 +130,7 @@ class _Pool:
                 f"(all {self.size} of this process's connections are busy)"
             )
         try:
-            try:
-                conn = self._idle.pop()
-            except IndexError:
-                conn = self._connect()
+            conn = self._take()
             try:
                 yield conn
             finally:
@@ -134,13 +138,25 @@ class _Pool:
                 if conn.closed or conn.broken or conn.info.transaction_status != self._idle_status:
                     conn.close()
                 else:
-                    self._idle.append(conn)
+                    self._idle.append((conn, time.monotonic()))
         finally:
             self._slots.release()
 
+    def _take(self) -> Any:
+        while self._idle:
+            conn, since = self._idle.pop()
+            if time.monotonic() - since < self.check_after:
+                return conn
+            try:
+                conn.execute("SELECT 1")
+                return conn
+            except Exception:  # whatever the driver says about a dead connection: drop it, try the next
+                conn.close()
+        return self._connect()
+
     def close(self) -> None:
         while self._idle:
-            self._idle.pop().close()
+            self._idle.pop()[0].close()
 
 
 class PostgresDatabase(Database):

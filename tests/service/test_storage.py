@@ -4,6 +4,7 @@ concurrent writers in several processes, and the tables the moderation pages bui
 from __future__ import annotations
 
 import contextlib
+import io
 import multiprocessing
 import sqlite3
 import threading
@@ -417,3 +418,37 @@ def test_a_bad_check_in_a_group_fails_alone(store, backend):
     assert [i for i, e in errors.items() if e is not None] == [3]
     assert isinstance(errors[3], store.db.IntegrityError)
     assert store.comments.count(site.id) == 5
+
+
+def test_the_postgresql_pool_heals_after_its_connections_are_cut(postgres_url):
+    """When the server drops every connection (a restart, an idle timeout), statements work again at once: a
+    connection idle for a while is tried before use, and a broken one is replaced, never handed out twice."""
+    store = Storage(postgres_url)
+    store.migrate()
+    store.sites.create("https://news.example.com")
+    store.db._get_pool().check_after = 0.0  # every idle connection is tried before use
+    with Storage(postgres_url).db.transaction() as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert store.sites.count() == 1
+    store.close()
+
+
+def test_nodes_starting_together_on_an_empty_database_make_one_first_site(backend):
+    """Four nodes' first starts at the same moment: one creates the first site and its key, the others find it."""
+    from service.server import bootstrap
+
+    stores = [Storage(backend) for _ in range(4)]
+    stores[0].migrate()
+    start = threading.Barrier(len(stores))
+
+    def node(store: Storage):
+        start.wait()
+        return bootstrap(store, f"https://node-{stores.index(store)}.example.com", out=io.StringIO())
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        made = [m for m in pool.map(node, stores) if m is not None]
+    assert len(made) == 1 and stores[0].sites.count() == 1
+    assert stores[0].keys.site_for(made[0][1]).url == made[0][0].url
+    for store in stores:
+        store.close()
