@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -51,43 +50,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"moderation: error: {message}\n")
 
 
-def _write_json(path: str, data: Any) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-        fh.write("\n")
-    os.replace(tmp, target)
-
-
 # -- score ---------------------------------------------------------------------------------------------------
 
 
 def _read_comments(path: str, text_column: str) -> list[dict[str, Any]]:
-    import pandas as pd
+    """Comments to score: a table's ``text_column`` (and metadata columns), or one comment per line of a text file
+    or of standard input (``-``)."""
+    from .tables import read_table, table_kind
 
     if path == "-":
         return [{"text": line.rstrip("\n")} for line in sys.stdin if line.strip()]
-    p = Path(path)
-    if not p.is_file():
-        raise InvalidDataError(f"{path}: no such file")
-    suffix = p.suffix.lower()
-    try:
-        if suffix in (".csv", ".tsv"):
-            frame = pd.read_csv(p, sep="," if suffix == ".csv" else "\t", dtype=str, keep_default_na=False,
-                                encoding="utf-8")
-        elif suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(p, lines=True, dtype=False, encoding="utf-8")
-        else:
-            return [{"text": line} for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except UnicodeDecodeError as exc:
-        raise InvalidDataError(f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
-    except ValueError as exc:
-        raise InvalidDataError(f"{path}: could not be parsed ({str(exc).splitlines()[0]})") from None
+    if table_kind(path) is None:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise InvalidDataError(f"{path}: no such file") from None
+        except UnicodeDecodeError as exc:
+            raise InvalidDataError(f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
+        return [{"text": line} for line in lines if line.strip()]
+    frame = read_table(path)
     if text_column not in frame.columns:
         raise InvalidDataError(f"{path}: no column {text_column!r}; columns are {list(frame.columns)} (--text-column)")
     frame = frame.rename(columns={text_column: "text"})
+    frame["text"] = frame["text"].fillna("")
     return frame.to_dict("records")
 
 
@@ -138,6 +123,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .files import sha256_file
     from .training import Source, train
 
     params: dict[str, Any] = {}
@@ -160,8 +146,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         sources = []
         for path in args.data:
             frame = read_labeled(path, args.labels, text_column=args.text_column, require_both_classes=False)
-            sources.append(Source(Path(path).stem, frame, sha256={}))
-            sources[-1].sha256 = {Path(path).name: _sha256(path)}
+            sources.append(Source(Path(path).stem, frame, sha256={Path(path).name: sha256_file(path)}))
         model = train(sources, labels=args.labels, params=params, validation=args.validation, seed=args.seed)
     sidecar = model.save(args.out)
     print(f"wrote {args.out} ({sidecar['size_bytes'] / 1e6:.1f} MB), model {sidecar['model_id']}")
@@ -170,12 +155,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"  {label:16} validation ROC AUC {metrics.get('roc_auc', float('nan')):.3f}  "
               f"hold >= {t['hold']:.3f}  reject >= {t['reject']:.3f}")
     return 0
-
-
-def _sha256(path: str) -> str:
-    from .persistence import sha256_file
-
-    return sha256_file(path)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -200,7 +179,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
               f"{hold.get('precision', 0):>6.3f} {hold.get('recall', 0):>6.3f} {hold.get('f1', 0):>7.3f}  "
               f"{rej.get('precision', 0):>6.3f} {rej.get('recall', 0):>6.3f} {rej.get('f1', 0):>6.3f}")
     if args.out:
-        _write_json(args.out, report)
+        from .files import write_atomically
+
+        write_atomically(args.out, json.dumps(report, indent=2, default=str) + "\n")
         print(f"wrote {args.out}")
     return 0
 

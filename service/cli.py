@@ -12,6 +12,9 @@ Every command finds the instance directory and the database the same way as the 
 ``$MODERATION_INSTANCE``/moderation.sqlite3, else ./instance/moderation.sqlite3. So a model promoted here is the one
 the running server picks up (within ``MODEL_CHECK_INTERVAL`` seconds, without a restart). A site is named by its URL
 or its host (``news.example.com``: https, then http).
+
+Longer than 500 lines on purpose: it holds all seven commands, each parser beside its handlers, so the one entry
+point adds them from one place and a reader finds any command here; split it by command when one grows.
 """
 
 from __future__ import annotations

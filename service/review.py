@@ -7,9 +7,7 @@ taken on the page, sent by the API or imported from a CSV leaves the review queu
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +15,7 @@ import pandas as pd
 
 from moderation.errors import InvalidDataError
 from moderation.labels import LABELS
+from moderation.tables import read_table
 
 from .errors import StorageError, UploadError
 from .storage import Decision, Storage
@@ -97,13 +96,9 @@ def parse_labeled_csv(data: bytes, *, max_bytes: int = 2 * 1024 * 1024, max_rows
     if not data.strip():
         raise UploadError("the file is empty")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadError(f"the file is not UTF-8 (byte {exc.start}); save it as CSV UTF-8 and upload again") from None
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        raise UploadError(f"the file could not be read as CSV: {str(exc).splitlines()[0]}") from None
+        frame = read_table(data, kind="csv", name="the file")
+    except InvalidDataError as exc:
+        raise UploadError(f"{exc} (save it as CSV UTF-8 and upload again)") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if "text" not in frame.columns:
         raise UploadError(f"no 'text' column; the columns are {', '.join(frame.columns)}")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionalDependencyError
+from ..files import write_atomically
 
 __all__ = ["make_report", "threshold_table", "suggest_threshold", "TABLE_THRESHOLDS"]
 
@@ -188,13 +188,6 @@ def _plots(out: Path, labels: list[str], y_true: Mapping[str, np.ndarray], y_sco
     return written
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def make_report(
     y_true: Mapping[str, Sequence[float]],
     y_score: Mapping[str, Sequence[float]],
@@ -235,8 +228,8 @@ def make_report(
     images = _plots(out, labels, arrays_true, arrays_score, base, facts, baseline_name)
     report = {"title": title, "target_precision": target_precision, "labels": facts, "images": images,
               **dict(extra or {})}
-    _atomic_text(out / "report.json", json.dumps(report, indent=2, default=_json_default) + "\n")
-    _atomic_text(out / "index.html", render_html(report))
+    write_atomically(out / "report.json", json.dumps(report, indent=2, default=_json_default) + "\n")
+    write_atomically(out / "index.html", render_html(report))
     return report
 
 

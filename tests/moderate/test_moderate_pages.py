@@ -141,7 +141,7 @@ def _upload(browser, site_id, content: bytes, name="labels.csv"):
         (b"comment,label\nhello,1\n", "no &#39;text&#39; column"),
         (b"text,colour\nhello,1\n", "no label column"),
         (b"text,spam\nhello,1\nbye,7\n", "must lie in [0, 1]"),
-        ("text,spam\ncaf\u00e9,1\n".encode("latin-1"), "not UTF-8"),
+        ("text,spam\ncaf\u00e9,1\n".encode("latin-1"), "not valid UTF-8"),
         (b"text,spam\n,1\n", "empty text"),
         (b"", "empty"),
     ],
