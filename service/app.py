@@ -46,11 +46,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .config import load_config
     from .http_errors import register_error_handlers
     from .model_holder import ModelHolder
+    from .json_provider import FastJSONProvider
     from .storage import Storage
 
     config = load_config(test_config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"])
     app.config.update(config)
+    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
