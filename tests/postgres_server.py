@@ -67,9 +67,13 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    """One throwaway PostgreSQL cluster, started on construction, stopped by :meth:`stop`."""
+    """One throwaway PostgreSQL cluster, started on construction, stopped by :meth:`stop`.
 
-    def __init__(self) -> None:
+    ``durable=True`` keeps PostgreSQL's own durability settings (``fsync``, ``synchronous_commit``), for measuring
+    what a deployment would see rather than for testing.
+    """
+
+    def __init__(self, durable: bool = False) -> None:
         self.bindir = find_binaries()
         if self.bindir is None:
             raise RuntimeError(unavailable_reason())
@@ -91,12 +95,11 @@ class PostgresServer:
             f"port = {self.port}",
             "listen_addresses = '127.0.0.1'",
             f"unix_socket_directories = '{self.root}'",
-            "fsync = off",
-            "synchronous_commit = off",
-            "full_page_writes = off",
             "max_connections = 200",
             "shared_buffers = 32MB",
         ]
+        if not durable:
+            settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write("\n".join(settings) + "\n")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
