@@ -120,7 +120,7 @@ class CommentTable(Table):
 
     def __init__(self, db: Any, writer: GroupWriter | None = None):
         super().__init__(db)
-        self.writer = writer or GroupWriter(lambda: db.transaction(write=True), single=db.write)
+        self.writer = writer or GroupWriter(db.appending, single=db.write)
 
     def record(
         self,
@@ -146,7 +146,7 @@ class CommentTable(Table):
             count, params = count_unstored(site_id, month or current_month(), unstored, unstored_spam)
             statements.append((count, [params]))
         if statements:
-            self.writer.write(statements)
+            self.writer.write(statements, order=site_id)
 
     def latest(self, site_id: int, comment_id: str) -> Check | None:
         """The most recent stored check of a site's comment, or None."""

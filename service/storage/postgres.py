@@ -11,7 +11,9 @@ It keeps the contract of :class:`~service.storage.database.Database`, so the tab
 * ``transaction(write=True)`` takes a database-wide advisory lock first, as SQLite's ``BEGIN IMMEDIATE`` takes the
   file's write lock: write transactions read, decide and write (feedback replacing earlier feedback and moving
   counters, a promotion retiring the previous model) without another node's interleaving. Single-statement writes
-  (:meth:`write`) take no lock: the statement is atomic, and row locks order concurrent upserts of one counter.
+  (:meth:`write`) and the grouped check writer's transactions (:meth:`appending`: inserts and counter upserts only)
+  take no lock: row locks order concurrent upserts of one counter, and the writer orders a group's rows by site, so
+  two groups lock the counters they share in the same order.
 * Every statement autocommits unless it runs in :meth:`transaction`, which commits when the block ends: a commit
   that returned is durable (``synchronous_commit`` is the server's, ``on`` by default).
 * Connections come from a small pool per process (:class:`_Pool`), made on first use and again after ``fork``. Its
@@ -223,6 +225,10 @@ class PostgresDatabase(Database):
             if write:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
             yield _Session(conn, self)
+
+    def appending(self) -> Any:
+        """Inserts and counter upserts need no database-wide lock: the upserts' row locks order them."""
+        return self.transaction(write=False)
 
     def schema_version(self) -> int:
         with self._connection() as conn:

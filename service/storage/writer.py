@@ -32,6 +32,7 @@ class Write:
     """One request's statements: ``(sql, [params, ...])`` pairs, run in order inside the group's transaction."""
 
     statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]
+    order: Any = 0
     done: bool = False
     error: Exception | None = None
 
@@ -43,7 +44,7 @@ class GroupWriter:
     ----------
     transaction : callable
         ``transaction()`` -> a context manager yielding an object with ``executemany`` that commits when the block
-        ends (the database's ``transaction(write=True)``).
+        ends (the database's :meth:`~.database.Database.appending`).
     single : callable, optional
         ``single(sql, params)`` runs one statement as its own atomic transaction (the database's ``write``): a group
         of one write of one row takes it, one statement instead of three.
@@ -76,15 +77,16 @@ class GroupWriter:
         """Whether a leader is writing a transaction now."""
         return self._leading
 
-    def write(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+    def write(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]], order: Any = 0) -> None:
         """Run ``statements`` in a committed transaction, possibly shared with other callers'; return after COMMIT.
+        A group runs its writes by ``order`` (the site), so groups take the row locks they share in one order.
 
         Raises
         ------
         Exception
             What the database raised for these statements (they were not stored).
         """
-        job = Write(statements)
+        job = Write(statements, order)
         with self._lock:
             self._queue.append(job)
         while not job.done:  # a queue longer than a batch leaves some writes for the next leader
@@ -134,7 +136,7 @@ class GroupWriter:
                 self.writes += 1
                 return
         with self._transaction() as conn:
-            for job in batch:
+            for job in sorted(batch, key=lambda j: j.order):
                 for statement, rows in job.statements:
                     conn.executemany(statement, rows)
         self.transactions += 1
