@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test docs score bench-speed bench-quality bench-service chromium faketime postgresql clean
+.PHONY: run test docs score bench-speed bench-quality bench-service bench-archive chromium faketime php postgresql clean
 
 # The second test run moves the clock to another month, year and time zone (and another hash seed), so no test
 # can depend on today's date, the local zone or set order.
@@ -42,12 +42,16 @@ faketime:
 postgresql:
 	@{ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 ; } || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) ; } || echo "note: PostgreSQL is not installed; the PostgreSQL backend tests will be skipped"
 
+## php: Debian's php-cli, which replays the WordPress Akismet plugin's requests (needs root; skipped with a note otherwise)
+php:
+	@command -v php >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq php-cli >/dev/null) ; } || echo "note: php-cli is not installed; the WordPress plugin tests will be skipped"
+
 ## docs: write the documentation's generated blocks (command output, benchmark figures) from the real thing
 docs: $(STAMP)
 	$(BIN)/cog -r $(DOCS)
 
 ## test: the docs are current, then the whole test suite on the real clock and again at $(SHIFTED_DATE)
-test: $(STAMP) chromium faketime postgresql
+test: $(STAMP) chromium faketime php postgresql
 	$(BIN)/cog --check --check-fail-msg "run 'make docs'" $(DOCS)
 	$(BIN)/python -m pytest -q
 	@if command -v faketime >/dev/null 2>&1; then \
@@ -65,6 +69,9 @@ bench-quality: $(STAMP)
 
 bench-service: $(STAMP)
 	$(BIN)/python benchmarks/service_load.py $(if $(OUT),--out $(OUT))
+
+bench-archive: $(STAMP)
+	$(BIN)/python benchmarks/archive.py $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

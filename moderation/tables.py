@@ -23,7 +23,7 @@ from .errors import InvalidDataError, OptionalDependencyError
 __all__ = ["KINDS", "table_kind", "read_table"]
 
 #: File suffixes and the kind of table each holds.
-KINDS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+KINDS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def table_kind(path: str | os.PathLike[str]) -> str | None:

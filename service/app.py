@@ -40,8 +40,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         and checks answer 503 until the file is fixed (it is retried when it changes).
     """
     from moderation.errors import ModerationError
+    from moderation.language import identify
 
-    from . import akismet, health, metrics, moderate, native, perspective
+    from . import akismet, akismet_account, coral, discovery, health, metrics, moderate, native, perspective
     from .checks import Checker
     from .config import load_config
     from .http_errors import register_error_handlers
@@ -81,6 +82,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         models.load_default()
     except (ModerationError, OSError) as exc:
         log.error("the model could not be loaded; /readyz answers 503 until it can: %s", exc)
+    # The language identifier (Perspective's detectedLanguages, Coral's phase) is loaded now, once per process,
+    # not by the first request that needs it.
+    identify("")
 
     app.extensions["moderation.storage"] = storage
     app.extensions["moderation.models"] = models
@@ -99,7 +103,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     metrics.instrument(app)
     register_error_handlers(app)
 
-    for blueprint in (health.bp, native.bp, akismet.bp, perspective.bp):
+    blueprints = (health.bp, native.bp, akismet.bp, akismet_account.bp, perspective.bp, discovery.bp, coral.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     moderate.register(app)  # the moderators' pages (/moderate), built on the same storage
     return app

@@ -134,22 +134,25 @@ def _serve_command(subparsers: Subparsers) -> None:
         description="Run the HTTP service under gunicorn. On first start with an empty database, create a first "
         "site and an API key and print the key.",
     )
-    serve.add_argument("--bind", default="127.0.0.1:8000", help="address to listen on (default: %(default)s)")
-    serve.add_argument("--workers", type=_positive, default=2, help="worker processes (default: %(default)s)")
-    serve.add_argument("--threads", type=_positive, default=4, help="threads per worker (default: %(default)s)")
-    serve.add_argument("--timeout", type=_positive, default=30, help="seconds before a stuck worker is restarted")
+    serve.add_argument("--config", metavar="FILE", help="TOML file with [serve] and [app] settings ($MODERATION_CONFIG)")
+    serve.add_argument("--bind", help="address to listen on, HOST:PORT or unix:PATH (default: 127.0.0.1:8000)")
+    serve.add_argument("--workers", type=_positive, help="worker processes (default: 2)")
+    serve.add_argument("--threads", type=_positive, help="threads per worker (default: 4)")
+    serve.add_argument("--timeout", type=_positive, help="seconds before a stuck worker is restarted (default: 30)")
     serve.add_argument("--model", metavar="PATH", help="model file (default: $MODERATION_MODEL or the shipped model)")
     serve.add_argument(
         "--site", default="http://localhost", help="URL of the site created on first start (default: %(default)s)"
     )
-    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--access-log", action="store_true", default=None, help="log every request to stderr")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default: info")
+    serve.add_argument("--log-format", choices=["json", "text"], help="json (default: one JSON object per line) or text")
+    serve.add_argument("--metrics-bind", metavar="HOST:PORT", help="serve /metrics on this separate address")
     _store_options(serve)
     serve.set_defaults(func=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .config import resolve_database, resolve_instance
+    from .config import load_config, resolve_database, resolve_instance, resolve_serve_settings
     from .errors import ModelUnavailable
 
     _needs_service_extra("serve")
@@ -161,6 +164,18 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ.pop("MODERATION_DATABASE_URL", None)  # resolved into MODERATION_DB, which --db may have overridden
     if args.model:
         os.environ["MODERATION_MODEL"] = os.path.abspath(args.model)
+    if args.config:
+        os.environ["MODERATION_CONFIG"] = os.path.abspath(args.config)
+    options = {name: getattr(args, name) for name in
+               ("bind", "workers", "threads", "timeout", "access_log", "log_level", "log_format", "metrics_bind")}
+    # Everything is checked before a site is created or a key printed (ConfigError names the setting): the
+    # settings, the app's environment, the addresses (bound for a moment).
+    settings = resolve_serve_settings(options)
+    for name, value in (("MODERATION_METRICS_BIND", settings.metrics_bind),
+                        ("MODERATION_METRICS_TOKEN", settings.metrics_token)):
+        if value:
+            os.environ[name] = value
+    load_config()
 
     from moderation import ModerationError, Moderator
 
@@ -179,25 +194,20 @@ def _serve(args: argparse.Namespace) -> int:
     storage = Storage(database)
     created = bootstrap(storage, args.site)
     storage.close()
+    bind = settings.bind
     if created:
         _, key = created
-        host = (
-            args.bind if not args.bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + args.bind.rsplit(":", 1)[1]
-        )
+        host = bind if not bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + bind.rsplit(":", 1)[1]
         print("Check a comment:\n")
         print(f"    curl -s http://{host}/v1/comments/check -H 'Authorization: Bearer {key}' \\")
         print(
             "         -H 'Content-Type: application/json' -d '{\"text\": \"Thanks, very informative.\"}'\n", flush=True
         )
+    if not (settings.metrics_bind or settings.metrics_token) and not bind.startswith(("127.", "localhost:", "[::1]")):
+        print(f"note: /metrics is open to anyone who can reach {bind}; set $MODERATION_METRICS_TOKEN or "
+              "--metrics-bind HOST:PORT", file=sys.stderr, flush=True)
     prepare_metrics_dir(instance)
-    run(
-        bind=args.bind,
-        workers=args.workers,
-        threads=args.threads,
-        timeout=args.timeout,
-        access_log=args.access_log,
-        log_level=args.log_level,
-    )
+    run(settings)
     return 0
 
 
@@ -210,6 +220,11 @@ def _keys_commands(subparsers: Subparsers) -> None:
     create = keys_sub.add_parser("create", help="create a key for a site (the site is added if new); prints it once")
     create.add_argument("--site", required=True, help="the site's URL, e.g. https://news.example.com")
     create.add_argument("--label", help="a note to tell keys apart (e.g. 'wordpress')")
+    create.add_argument(
+        "--short",
+        action="store_true",
+        help="a 12-character key, for WordPress's Akismet plugin (it accepts no other length); guessing is limited",
+    )
     _store_options(create)
     create.set_defaults(func=_keys_create)
     listing = keys_sub.add_parser("list", help="list keys (prefixes only: keys are stored hashed)")
@@ -229,7 +244,7 @@ def _keys_create(args: argparse.Namespace) -> int:
     if site is None:
         site = storage.sites.create(args.site)
         print(f"Added site {site.url}", file=sys.stderr)
-    key, info = storage.keys.create(site.id, label=args.label)
+    key, info = storage.keys.create(site.id, label=args.label, short=args.short)
     print(f"New key for {site.url} (id {info.id}); it is shown only now:", file=sys.stderr)
     print(key)
     return 0
@@ -284,6 +299,18 @@ def _sites_commands(subparsers: Subparsers) -> None:
         help="JSON file ('-': stdin) with thresholds, blocked_words, allowed_words, blocked_domains; "
         "replaces the site's policy settings",
     )
+    update.add_argument(
+        "--coral-secret-file",
+        metavar="FILE",
+        help="file ('-': stdin) holding the signing secret of the site's Coral Talk external moderation phase",
+    )
+    update.add_argument(
+        "--coral-untrained-languages",
+        choices=["score", "premod"],
+        help="Coral phase: comments in a language the model was not trained on are scored like any other, or "
+        "sent to Coral's pre-moderation queue",
+    )
+    update.add_argument("--no-coral", action="store_true", help="remove the site's Coral phase settings")
     _store_options(update)
     update.set_defaults(func=_sites_update)
 
@@ -322,12 +349,20 @@ def _sites_show(args: argparse.Namespace) -> int:
     shown = site.to_dict()
     shown["keys"] = len(storage.keys.list(site.id))
     shown["usage_this_month"] = storage.usage.get(site.id).to_dict()
+    shown["coral_phase"] = _coral_shown(storage, site.id)
     print(json.dumps(shown, indent=2))
     return 0
 
 
+def _coral_shown(storage: Any, site_id: int) -> dict[str, Any]:
+    phase = storage.coral.get(site_id)
+    if phase is None:
+        return {"configured": False}
+    return {"configured": True, "untrained_languages": phase.untrained_languages, "updated_at": phase.updated_at}
+
+
 def _sites_update(args: argparse.Namespace) -> int:
-    from .errors import PolicySettingsError
+    from .errors import PolicySettingsError, StorageError
     from .site_policy import parse_settings
 
     storage, _ = _open(args)
@@ -345,7 +380,19 @@ def _sites_update(args: argparse.Namespace) -> int:
             changes["policy"] = parse_settings(json.loads(text))
         except (OSError, ValueError) as exc:  # unreadable file, not JSON, or invalid settings
             raise PolicySettingsError(f"policy {args.policy}: {exc}", "policy") from None
-    print(json.dumps(storage.sites.update(site.id, **changes).to_dict(), indent=2))
+    secret = None
+    if args.coral_secret_file is not None:
+        try:
+            secret = sys.stdin.read() if args.coral_secret_file == "-" else Path(args.coral_secret_file).read_text()
+        except OSError as exc:
+            raise StorageError(f"Coral secret {args.coral_secret_file}: {exc.strerror or exc}") from None
+    shown = storage.sites.update(site.id, **changes).to_dict()
+    if args.no_coral:
+        storage.coral.delete(site.id)
+    elif secret is not None or args.coral_untrained_languages is not None:
+        storage.coral.set(site.id, signing_secret=secret, untrained_languages=args.coral_untrained_languages)
+    shown["coral_phase"] = _coral_shown(storage, site.id)
+    print(json.dumps(shown, indent=2))
     return 0
 
 

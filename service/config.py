@@ -1,21 +1,55 @@
-"""The service's settings: defaults, then a mapping (tests, embedding), then the environment.
+"""The service's settings: defaults, then a config file, then a mapping (tests, embedding), then the environment.
 
 Every setting has one name in ``app.config`` and, where it makes sense to set it from outside, one environment
 variable. The CLI resolves the instance directory and the database the same way, so ``moderation keys create`` and
 ``moderation serve`` always agree on which file they use.
+
+A config file (TOML, named by ``$MODERATION_CONFIG`` or ``moderation serve --config``) holds the app's settings in
+``[app]`` (the names of :data:`DEFAULTS` in lower case) and the server's in ``[serve]`` (:class:`ServeSettings`)::
+
+    [serve]
+    bind = "0.0.0.0:8000"
+    workers = 4
+    log_format = "json"
+    metrics_bind = "127.0.0.1:9100"
+
+    [app]
+    max_batch = 50
+    public_url = "https://moderation.example.com"
+
+The server's settings come from the file, then the environment (``MODERATION_BIND``, ``MODERATION_WORKERS``...:
+:data:`SERVE_ENVIRONMENT`), then ``moderation serve``'s options; gunicorn then applies ``$GUNICORN_CMD_ARGS`` over
+them, as it does over its own config file. Every value is checked before the server starts: a bad one is a
+:class:`~service.errors.ConfigError` naming where it came from.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import socket
+import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 from .storage.backends import is_database_url
 
-__all__ = ["DEFAULTS", "ENVIRONMENT", "load_config", "resolve_instance", "resolve_database", "resolve_model_dir"]
+__all__ = [
+    "DEFAULTS",
+    "ENVIRONMENT",
+    "SERVE_ENVIRONMENT",
+    "ServeSettings",
+    "load_config",
+    "load_config_file",
+    "check_bind",
+    "resolve_instance",
+    "resolve_database",
+    "resolve_model_dir",
+    "resolve_serve_settings",
+]
 
 #: What a fresh install gets.
 DEFAULTS: dict[str, Any] = {
@@ -50,6 +84,15 @@ DEFAULTS: dict[str, Any] = {
     # share this directory too (mounted at the same path), since the database names the files. None:
     # INSTANCE_PATH/models.
     "MODEL_DIR": None,
+    # The URL clients reach this server at (https://moderation.example.com), for documents that name it (Google's
+    # discovery document); None: the scheme and host of each request.
+    "PUBLIC_URL": None,
+    # Failed short-key (12-character) lookups an address may make in 10 minutes before it may try no more.
+    "SHORT_KEY_FAILURES_ALLOWED": 20,
+    # /metrics: served on a separate HOST:PORT by gunicorn's master (then not on the main port), and/or behind
+    # "Authorization: Bearer TOKEN" on the main port. Neither: open, for a server only trusted clients reach.
+    "METRICS_BIND": None,
+    "METRICS_TOKEN": None,
 }
 
 #: Environment variables read by :func:`load_config`, and how each is parsed.
@@ -70,6 +113,10 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
     "MODERATION_DB_POOL_TIMEOUT": ("DB_POOL_TIMEOUT", float),
     "MODERATION_MODEL_DIR": ("MODEL_DIR", str),
+    "MODERATION_PUBLIC_URL": ("PUBLIC_URL", str),
+    "MODERATION_SHORT_KEY_FAILURES_ALLOWED": ("SHORT_KEY_FAILURES_ALLOWED", int),
+    "MODERATION_METRICS_BIND": ("METRICS_BIND", str),
+    "MODERATION_METRICS_TOKEN": ("METRICS_TOKEN", str),
 }
 
 # When several variables set one setting, the later ones here win.
@@ -77,7 +124,7 @@ _PRECEDENCE = ("DATABASE", "MODERATION_DB", "MODERATION_DATABASE_URL")
 
 
 def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Defaults, overridden by ``mapping``, overridden by the environment; paths resolved.
+    """Defaults, overridden by the config file's ``[app]``, by ``mapping``, by the environment; paths resolved.
 
     Raises
     ------
@@ -86,6 +133,8 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
     """
     environ = os.environ if environ is None else environ
     config = dict(DEFAULTS)
+    if environ.get("MODERATION_CONFIG"):
+        config.update(_app_section(load_config_file(environ["MODERATION_CONFIG"]), environ["MODERATION_CONFIG"]))
     config.update(mapping or {})
     # MODERATION_DATABASE_URL wins over MODERATION_DB, which wins over the generic DATABASE.
     for name in sorted(ENVIRONMENT, key=lambda n: _PRECEDENCE.index(n) if n in _PRECEDENCE else len(_PRECEDENCE)):
@@ -136,3 +185,185 @@ def resolve_model_dir(
     """Where model versions live: the argument, else $MODERATION_MODEL_DIR, else INSTANCE/models."""
     chosen = model_dir or os.environ.get("MODERATION_MODEL_DIR")
     return Path(chosen).expanduser().resolve() if chosen else resolve_instance(instance) / "models"
+
+
+def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The TOML config file as a dict of sections.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not TOML, or has sections other than ``[serve]`` and ``[app]``.
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"serve", "app"})
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown section(s) {unknown}; use [serve] and [app]")
+    for section, value in data.items():
+        if not isinstance(value, dict):
+            raise ConfigError(f"config file {path}: {section} must be a [{section}] table")
+    return data
+
+
+def _app_section(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    app = {}
+    for name, value in data.get("app", {}).items():
+        key = name.upper()
+        if key not in DEFAULTS or key in ("INSTANCE_PATH", "DATABASE"):
+            known = ", ".join(sorted(k.lower() for k in DEFAULTS if k not in ("INSTANCE_PATH", "DATABASE")))
+            raise ConfigError(f"config file {path}: unknown [app] setting {name!r}; known: {known}")
+        app[key] = value
+    return app
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """How ``moderation serve`` runs gunicorn.
+
+    Attributes
+    ----------
+    bind : str
+        ``HOST:PORT`` (``[::1]:8000`` for IPv6) or ``unix:/path``.
+    workers, threads, timeout : int
+        Worker processes, threads per worker, seconds before a stuck worker is restarted.
+    log_level : str
+        ``debug``, ``info``, ``warning`` or ``error``.
+    log_format : str
+        ``json`` (one JSON object per line, with the request id and duration in access lines) or ``text``.
+    access_log : bool
+        Log every request.
+    metrics_bind : str or None
+        Serve ``/metrics`` on this separate ``HOST:PORT`` (from gunicorn's master) and not on the main port.
+    metrics_token : str or None
+        Require ``Authorization: Bearer TOKEN`` for ``/metrics`` on the main port.
+    """
+
+    bind: str = "127.0.0.1:8000"
+    workers: int = 2
+    threads: int = 4
+    timeout: int = 30
+    log_level: str = "info"
+    log_format: str = "json"
+    access_log: bool = False
+    metrics_bind: str | None = None
+    metrics_token: str | None = None
+
+    def __repr__(self) -> str:  # the token never reaches a log line
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        shown["metrics_token"] = "***" if self.metrics_token else None
+        return "ServeSettings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+
+#: Environment variables of :class:`ServeSettings`.
+SERVE_ENVIRONMENT = {
+    "MODERATION_BIND": "bind",
+    "MODERATION_WORKERS": "workers",
+    "MODERATION_THREADS": "threads",
+    "MODERATION_TIMEOUT": "timeout",
+    "MODERATION_LOG_LEVEL": "log_level",
+    "MODERATION_LOG_FORMAT": "log_format",
+    "MODERATION_ACCESS_LOG": "access_log",
+    "MODERATION_METRICS_BIND": "metrics_bind",
+    "MODERATION_METRICS_TOKEN": "metrics_token",
+}
+_CHOICES = {"log_level": ("debug", "info", "warning", "error"), "log_format": ("json", "text")}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _coerce(name: str, value: Any, where: str) -> Any:
+    kind = {f.name: f.type for f in dataclasses.fields(ServeSettings)}[name]
+    text = str(value).strip()
+    if kind == "int":
+        if isinstance(value, bool) or not text.lstrip("-").isdigit():
+            raise ConfigError(f"{where}: {name} must be a whole number, got {value!r}")
+        if int(text) < 1:
+            raise ConfigError(f"{where}: {name} must be at least 1, got {value!r}")
+        return int(text)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if text.lower() not in _TRUE + _FALSE:
+            raise ConfigError(f"{where}: {name} must be true or false, got {value!r}")
+        return text.lower() in _TRUE
+    if name in _CHOICES:
+        if text.lower() not in _CHOICES[name]:
+            raise ConfigError(f"{where}: {name} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
+        return text.lower()
+    return text or None
+
+
+def resolve_serve_settings(
+    options: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> ServeSettings:
+    """The server's settings: defaults < config file ``[serve]`` < environment < ``options`` (None: not given).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown or invalid setting, naming the file, variable or option it came from.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or environ.get("MODERATION_CONFIG")
+    if path:
+        section = load_config_file(path).get("serve", {})
+        names = {f.name for f in dataclasses.fields(ServeSettings)}
+        for name, value in section.items():
+            if name not in names:
+                known = ", ".join(sorted(names))
+                raise ConfigError(f"config file {path}: unknown [serve] setting {name!r}; known: {known}")
+            values[name] = _coerce(name, value, f"config file {path}")
+    for variable, name in SERVE_ENVIRONMENT.items():
+        raw = environ.get(variable)
+        if raw not in (None, ""):
+            values[name] = _coerce(name, raw, f"environment variable {variable}")
+    for name, value in (options or {}).items():
+        if value is not None:
+            values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
+    settings = ServeSettings(**values)
+    check_bind(settings.bind, "bind")
+    if settings.metrics_bind:
+        check_bind(settings.metrics_bind, "metrics_bind", allow_unix=False)
+    return settings
+
+
+def check_bind(address: str, name: str = "bind", *, allow_unix: bool = True) -> None:
+    """Refuse an address gunicorn could not listen on: a bad form, a port out of range, an unknown host, or a port
+    already taken (tried by binding it for a moment).
+
+    Raises
+    ------
+    ConfigError
+        Naming the address and the problem.
+    """
+    if allow_unix and address.startswith("unix:"):
+        if not address[5:]:
+            raise ConfigError(f"{name} {address!r}: a unix socket needs a path, like unix:/run/moderation.sock")
+        return
+    host, sep, port_text = address.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"{name} {address!r} is not HOST:PORT with a port from 1 to 65535, like 127.0.0.1:8000")
+    try:
+        infos = socket.getaddrinfo(host, int(port_text), type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"{name} {address!r}: unknown host {host!r} ({exc.strerror})") from None
+    family, kind, proto, _, sockaddr = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(sockaddr)
+        except OSError as exc:
+            raise ConfigError(f"{name} {address!r}: cannot listen there ({exc.strerror})") from None

@@ -86,7 +86,7 @@ def api_family(path: str) -> str:
     """Which API a path belongs to: ``"akismet"``, ``"perspective"`` or ``"native"``."""
     if path.startswith(("/1.1/", "/1.2/")):
         return "akismet"
-    if path.startswith("/v1alpha1/"):
+    if path.startswith(("/v1alpha1/", "/$discovery/", "/discovery/")):
         return "perspective"
     return "native"
 

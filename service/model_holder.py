@@ -33,6 +33,7 @@ from moderation.moderator import default_model_path
 from moderation.persistence import sidecar_path
 
 from .errors import ModelUnavailable
+from .metrics import observe_model
 
 __all__ = ["ModelHolder", "ModelUnavailable"]
 
@@ -233,6 +234,7 @@ class ModelHolder:
             state.signature, state.sha256, state.error, state.failed_signature = signature, sha256, None, None
             self._evict()
         log.info("loaded model %s (%s, sha256 %s...)", path, moderator.version, sha256[:12])
+        observe_model(path, moderator.version, sha256)
         return moderator
 
     def _evict(self) -> None:

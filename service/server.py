@@ -5,12 +5,19 @@ connections. With several workers, Prometheus metrics are shared through ``prome
 :func:`prepare_metrics_dir` sets ``PROMETHEUS_MULTIPROC_DIR`` *before* any worker imports ``prometheus_client``.
 On first start with an empty database, :func:`bootstrap` creates a first site and key so the service is usable at
 once.
+
+Settings come from :func:`service.config.resolve_serve_settings` (config file, environment, options); gunicorn's own
+``$GUNICORN_CMD_ARGS`` is applied over them (as gunicorn applies it over its config file), so any gunicorn setting
+can still be given there (``GUNICORN_CMD_ARGS="--max-requests 1000"``). Logs are JSON lines by default
+(:mod:`service.logs`). With ``metrics_bind``, gunicorn's master serves ``/metrics`` on that address once it is
+ready, summed over the workers, with the process metrics of all of them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping
@@ -19,6 +26,8 @@ from typing import Any, TextIO
 
 from gunicorn.app.base import BaseApplication
 
+from .config import ServeSettings
+from .errors import ConfigError
 from .storage import Site, Storage
 
 __all__ = ["GunicornApplication", "bootstrap", "prepare_metrics_dir", "run", "DEFAULT_BIND"]
@@ -39,6 +48,15 @@ class GunicornApplication(BaseApplication):
         for key, value in self.options.items():
             if value is not None and key in self.cfg.settings:
                 self.cfg.set(key, value)
+        extra = os.environ.get("GUNICORN_CMD_ARGS")
+        if extra:
+            try:
+                parsed = self.cfg.parser().parse_args(shlex.split(extra))
+            except SystemExit:  # argparse already said what is wrong
+                raise ConfigError(f"GUNICORN_CMD_ARGS={extra!r} holds an option gunicorn does not know") from None
+            for key, value in vars(parsed).items():
+                if value is not None and key in self.cfg.settings and key != "args":
+                    self.cfg.set(key.lower(), value)
 
     def load(self):
         from . import create_app
@@ -83,35 +101,44 @@ def bootstrap(
     return site, key
 
 
-def run(
-    *,
-    bind: str = DEFAULT_BIND,
-    workers: int = 2,
-    threads: int = 4,
-    timeout: int = 30,
-    access_log: bool = False,
-    log_level: str = "info",
-    app_config: Mapping[str, Any] | None = None,
-) -> None:
-    """Serve until interrupted. Settings of the app come from the environment (the CLI exports its options)."""
-    logging.basicConfig(
-        level=getattr(logging, log_level.upper(), logging.INFO),
-        format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-    )
-    options = {
-        "bind": bind,
-        "workers": workers,
-        "threads": threads,
+def _when_ready(server) -> None:  # gunicorn hook, in the master: the separate metrics port, if any
+    bind = os.environ.get("MODERATION_METRICS_BIND")
+    if bind:
+        from .metrics import start_metrics_server
+
+        start_metrics_server(bind)
+        server.log.info("metrics on http://%s/metrics", bind)
+
+
+def gunicorn_options(settings: ServeSettings) -> dict[str, Any]:
+    """gunicorn's settings for ``settings``."""
+    from .logs import TEXT_ACCESS_FORMAT, GunicornLogger
+
+    return {
+        "bind": settings.bind,
+        "workers": settings.workers,
+        "threads": settings.threads,
         "worker_class": "gthread",  # keep-alive connections (the sync worker closes each one)
-        "timeout": timeout,
+        "timeout": settings.timeout,
         "keepalive": 5,
-        "accesslog": "-" if access_log else None,
+        "accesslog": "-" if settings.access_log else None,
+        "access_log_format": TEXT_ACCESS_FORMAT,
         "errorlog": "-",
-        "loglevel": log_level,
+        "loglevel": settings.log_level,
+        "logger_class": GunicornLogger,
         "proc_name": "moderation",
         "control_socket_disable": True,  # gunicornc is not needed, and servers side by side would share its socket
         "child_exit": _child_exit,
+        "when_ready": _when_ready,
         # gunicorn's worker heartbeat files: tmpfs avoids disk stalls that look like hung workers.
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
     }
-    GunicornApplication(options, app_config).run()
+
+
+def run(settings: ServeSettings, app_config: Mapping[str, Any] | None = None) -> None:
+    """Serve until interrupted. The app's settings come from the environment (the CLI exports its options)."""
+    from .logs import configure
+
+    os.environ["MODERATION_LOG_FORMAT"] = settings.log_format
+    configure(settings.log_level, settings.log_format)
+    GunicornApplication(gunicorn_options(settings), app_config).run()

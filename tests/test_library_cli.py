@@ -18,13 +18,14 @@ def test_score_text_with_a_given_model(tiny_model_path, capsys):
 
 
 def test_score_a_csv_file(tiny_model_path, tmp_path, capsys):
-    """--file reads a CSV's text column; --format csv writes label columns and the verdict."""
+    """--file reads a CSV's text column; --format csv writes its other columns (the ids), label columns and the
+    verdict."""
     path = tmp_path / "c.csv"
     path.write_text("id,body\n1,hello there\n2,buy pills http://bit.ly/x\n")
     assert main(["score", "--file", str(path), "--text-column", "body", "--model", str(tiny_model_path),
                  "--format", "csv"]) == 0
     rows = capsys.readouterr().out.strip().splitlines()
-    assert rows[0].startswith("text,spam,toxicity,verdict") and len(rows) == 3
+    assert rows[0] == "id,spam,toxicity,verdict" and len(rows) == 3 and rows[1].startswith("1,")
 
 
 def _run(argv):

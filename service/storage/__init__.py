@@ -13,6 +13,7 @@ family, each in its own module and returning typed rows (frozen dataclasses):
 ``.users``         moderators and the sites they review                            :mod:`.users`
 ``.models``        registered model files and the active one per site             :mod:`.models`
 ``.jobs``          background work and its progress                                :mod:`.jobs`
+``.coral``         sites' Coral Talk moderation phases (signing secrets)           :mod:`.coral`
 =================  ==============================================================  =========================
 
 The schema is ``migrations/NNN_*.sql``, applied in order by :meth:`Storage.migrate` (:mod:`.schema`; on
@@ -20,8 +21,8 @@ PostgreSQL through :mod:`.dialect`).
 
 >>> import tempfile
 >>> store = Storage(tempfile.mkdtemp() + "/moderation.sqlite3")
->>> store.migrate()
-1
+>>> store.migrate() == len(MIGRATIONS)
+True
 >>> site = store.sites.create("https://news.example.com")
 >>> key, _ = store.keys.create(site.id)
 >>> store.keys.site_for(key).url
@@ -37,11 +38,22 @@ from ..errors import StorageError
 from .backends import is_database_url, mask_url, open_database
 from .comments import CHECK_COLUMNS, CHECK_SOURCES, QUEUE_ORDERS, Check, CommentTable
 from .database import Database, SQLiteDatabase, current_month, now
+from .coral import UNTRAINED_LANGUAGE_CHOICES, CoralPhase, CoralPhaseTable
 from .feedback import DECISION_LABELS, DECISIONS, FEEDBACK_SOURCES, Decision, Feedback, FeedbackTable
 from .jobs import JOB_STATUSES, Job, JobTable
 from .models import MODEL_STATUSES, ModelRecord, ModelTable
 from .schema import MIGRATIONS, Migration
-from .sites import ApiKey, KeyTable, Site, SiteTable, hash_key, normalise_site_url, site_host
+from .sites import (
+    ApiKey,
+    KeyTable,
+    Site,
+    SiteTable,
+    hash_key,
+    hash_short_key,
+    is_short_key,
+    normalise_site_url,
+    site_host,
+)
 from .usage import Usage, UsageTable
 from .users import User, UserTable
 
@@ -64,6 +76,8 @@ __all__ = [
     "User",
     "ModelRecord",
     "Job",
+    "CoralPhase",
+    "UNTRAINED_LANGUAGE_CHOICES",
     "CHECK_COLUMNS",
     "CHECK_SOURCES",
     "QUEUE_ORDERS",
@@ -75,6 +89,8 @@ __all__ = [
     "normalise_site_url",
     "site_host",
     "hash_key",
+    "hash_short_key",
+    "is_short_key",
     "now",
     "current_month",
 ]
@@ -128,6 +144,7 @@ class Storage:
         self.users = UserTable(database)
         self.models = ModelTable(database)
         self.jobs = JobTable(database)
+        self.coral = CoralPhaseTable(database)
 
     @property
     def path(self) -> Path:

@@ -36,6 +36,19 @@ APP_ENVIRONMENT = (
     "MODERATION_DB_POOL_SIZE",
     "MODERATION_DB_POOL_TIMEOUT",
     "MODERATION_MODEL_DIR",
+    "MODERATION_PUBLIC_URL",
+    "MODERATION_SHORT_KEY_FAILURES_ALLOWED",
+    "MODERATION_METRICS_BIND",
+    "MODERATION_METRICS_TOKEN",
+    "MODERATION_CONFIG",
+    "MODERATION_BIND",
+    "MODERATION_WORKERS",
+    "MODERATION_THREADS",
+    "MODERATION_TIMEOUT",
+    "MODERATION_LOG_LEVEL",
+    "MODERATION_LOG_FORMAT",
+    "MODERATION_ACCESS_LOG",
+    "GUNICORN_CMD_ARGS",
     "PROMETHEUS_MULTIPROC_DIR",
 )
 
@@ -83,20 +96,12 @@ class LiveServer:
 class Gunicorn:
     """``moderation serve`` in a subprocess: gunicorn, several worker processes, its own instance directory."""
 
-    def __init__(
-        self,
-        instance: Path,
-        model: Path,
-        workers: int = 2,
-        threads: int = 4,
-        environment: dict[str, str] | None = None,
-        first_start: bool = True,
-    ):
+    def __init__(self, instance: Path, model: Path, workers: int = 2, threads: int = 4,
+                 extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None, first_start: bool = True):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
-        env.update(environment or {})
+        env = {**{k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}, **(env or {})}
         self.log = open(instance.parent / "gunicorn.log", "w+")
         self.process = subprocess.Popen(
             cli_command(
@@ -115,6 +120,7 @@ class Gunicorn:
                 SITE_A,
                 "--log-level",
                 "warning",
+                *extra_args,
             ),
             env=env,
             stdout=subprocess.PIPE,

@@ -32,10 +32,10 @@ def nodes(tmp_path_factory, tiny_model_path, postgres):
     environment = {"MODERATION_DATABASE_URL": url, "MODERATION_MODEL_DIR": str(shared),
                    "MODERATION_MODEL_CHECK_INTERVAL": "0.2"}
     first = Gunicorn(tmp_path_factory.mktemp("node-a") / "instance", tiny_model_path, workers=1, threads=2,
-                     environment=environment)
+                     env=environment)
     try:
         second = Gunicorn(tmp_path_factory.mktemp("node-b") / "instance", tiny_model_path, workers=1, threads=2,
-                          environment=environment, first_start=False)
+                          env=environment, first_start=False)
     except BaseException:
         first.close()
         raise
@@ -154,7 +154,7 @@ def test_a_node_killed_under_load_keeps_every_acknowledged_check(tmp_path, tiny_
     every check it answered as stored is in the database, and checks and counters agree."""
     url = postgres.create_database("crash")
     node = Gunicorn(tmp_path / "instance", tiny_model_path, workers=2, threads=4,
-                    environment={"MODERATION_DATABASE_URL": url})
+                    env={"MODERATION_DATABASE_URL": url})
     try:
         acknowledged = crash_under_load(node, node.key)
     finally:

@@ -452,3 +452,17 @@ def test_nodes_starting_together_on_an_empty_database_make_one_first_site(backen
     assert stores[0].keys.site_for(made[0][1]).url == made[0][0].url
     for store in stores:
         store.close()
+
+
+def test_short_keys_failures_and_coral_phases_on_every_backend(store):
+    """What the client integrations store (short keys, failed short-key lookups, Coral phases) works on each
+    backend: its SQL is the one both databases run."""
+    site = store.sites.create("https://news.example.com")
+    short, info = store.keys.create(site.id, short=True)
+    assert len(short) == 12 and info.short and store.keys.site_for(short).id == site.id
+    for _ in range(3):
+        store.keys.record_failure("203.0.113.9")
+    assert store.keys.recent_failures("203.0.113.9") == 3 and store.keys.recent_failures("198.51.100.1") == 0
+    store.coral.set(site.id, signing_secret="s" * 32, untrained_languages="premod")
+    assert store.coral.get(site.id).untrained_languages == "premod"
+    assert store.coral.delete(site.id) and store.coral.get(site.id) is None
