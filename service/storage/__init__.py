@@ -151,11 +151,6 @@ class Storage:
         """Where the database lives (the SQLite file)."""
         return Path(getattr(self.db, "path", ""))
 
-    @property
-    def location(self) -> str:
-        """What messages call the database: the SQLite file, or the URL with its password masked."""
-        return str(getattr(self.db, "location", None) or self.path)
-
     def migrate(self) -> int:
         """Bring the schema to the latest version; return it.
 
