@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test docs score bench-speed bench-quality bench-service bench-archive chromium faketime php clean
+.PHONY: run test docs score bench-speed bench-quality bench-service bench-archive chromium faketime php postgresql clean
 
 # The second test run moves the clock to another month, year and time zone (and another hash seed), so no test
 # can depend on today's date, the local zone or set order.
@@ -37,6 +37,11 @@ chromium:
 faketime:
 	@command -v faketime >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq faketime >/dev/null) ; } || echo "note: faketime is not installed; the shifted-clock run will be skipped"
 
+## postgresql: Debian's PostgreSQL for the tests of the shared-database backend (needs root; skipped with a note
+## otherwise). The tests start their own server in a temporary directory; the package's own cluster is not used.
+postgresql:
+	@{ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 ; } || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) ; } || echo "note: PostgreSQL is not installed; the PostgreSQL backend tests will be skipped"
+
 ## php: Debian's php-cli, which replays the WordPress Akismet plugin's requests (needs root; skipped with a note otherwise)
 php:
 	@command -v php >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq php-cli >/dev/null) ; } || echo "note: php-cli is not installed; the WordPress plugin tests will be skipped"
@@ -46,7 +51,7 @@ docs: $(STAMP)
 	$(BIN)/cog -r $(DOCS)
 
 ## test: the docs are current, then the whole test suite on the real clock and again at $(SHIFTED_DATE)
-test: $(STAMP) chromium faketime php
+test: $(STAMP) chromium faketime php postgresql
 	$(BIN)/cog --check --check-fail-msg "run 'make docs'" $(DOCS)
 	$(BIN)/python -m pytest -q
 	@if command -v faketime >/dev/null 2>&1; then \

@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -77,6 +78,7 @@ class WorkStage:
         poll: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.perf_counter,
         initial_service: float = 0.005,
+        current: Callable[[], Any] = threading.get_ident,
     ):
         self.lock = lock
         self.behind, self.poll = behind, poll
@@ -84,6 +86,9 @@ class WorkStage:
         self.waiting = 0  # requests admitted and not yet running in the stage
         self.busy = False  # a request is running in the stage
         self.service = initial_service  # moving average of the time a request spends in the stage
+        self.current = current  # who is running (gevent.getcurrent in a gevent worker)
+        self._holder: Any = None
+        self._left: float | None = None  # when the running request gave the stage up (see outside())
 
     def expected_delay(self) -> float:
         """How long a request arriving now would wait before entering the stage: nothing when the stage is free
@@ -103,14 +108,26 @@ class WorkStage:
         finally:
             self.waiting -= 1
         start = self.clock()
-        self.busy = True
+        self.busy, self._holder, self._left = True, self.current(), None
         try:
             return work()
         finally:
-            self.busy = False
+            if self._holder is not None and self._holder == self.current():
+                self._leave()
             # one slow request (a big batch, a model loading) moves the average by at most a quarter second
-            self.service += 0.1 * (min(self.clock() - start, 0.25) - self.service)
-            self.lock.release()
+            self.service += 0.1 * (min((self._left or self.clock()) - start, 0.25) - self.service)
+
+    def _leave(self) -> None:
+        self.busy, self._holder, self._left = False, None, self.clock()
+        self.lock.release()
+
+    def outside(self, call: Callable[..., Any], *args: Any) -> Any:
+        """``call(*args)``, a wait that needs no CPU (a COMMIT, a model file being read), with the stage given to the
+        next request from then on when the caller holds it: its scoring is done, and what is left of it (the answer)
+        is short. The next request scores while this one waits for its commit."""
+        if self._holder is not None and self._holder == self.current():
+            self._leave()
+        return call(*args)
 
 
 def gevent_work_stage() -> WorkStage | None:
@@ -135,13 +152,16 @@ def gevent_work_stage() -> WorkStage | None:
         finally:
             timer.close()
 
-    return WorkStage(Semaphore(1), behind=lambda: time.time() - loop.now() > 0.002, poll=poll)
+    return WorkStage(
+        Semaphore(1), behind=lambda: time.time() - loop.now() > 0.002, poll=poll, current=gevent.getcurrent
+    )
 
 
-def gevent_offload() -> Callable[..., Any] | None:
+def gevent_offload(stage: WorkStage | None = None) -> Callable[..., Any] | None:
     """``offload(call, *args)`` running ``call`` in one of gevent's native threads, in a gevent worker; None
-    elsewhere. Given to SQLite for what may wait on another worker's write lock or the disk: in the event loop, that
-    wait would stop every request of the worker."""
+    elsewhere. Given to SQLite for what may wait on another worker's write lock or the disk, and to the model holder
+    for loads: in the event loop, that wait would stop every request of the worker. With ``stage``, the work stage
+    is given up during the wait (:meth:`WorkStage.outside`)."""
     gevent = sys.modules.get("gevent")
     if gevent is None:
         return None
@@ -150,7 +170,13 @@ def gevent_offload() -> Callable[..., Any] | None:
     if not monkey.is_module_patched("socket"):
         return None
     pool = gevent.get_hub().threadpool
-    return lambda call, *args: pool.apply(call, args)
+
+    def offload(call: Callable[..., Any], *args: Any) -> Any:
+        if stage is None:
+            return pool.apply(call, args)
+        return stage.outside(pool.apply, call, args)
+
+    return offload
 
 
 def _read_body(environ: dict[str, Any], limit: int | None) -> None:

@@ -8,7 +8,7 @@ commands that need only the database (``keys``, ``sites``, ``models``) work with
 ``serve`` says how to install it when it is missing.
 
 Every command finds the instance directory and the database the same way as the server: ``--db``, else
-``--instance``/moderation.sqlite3, else ``$MODERATION_DB`` / ``$DATABASE``, else
+``$MODERATION_DATABASE_URL``, else ``--instance``/moderation.sqlite3, else ``$MODERATION_DB`` / ``$DATABASE``, else
 ``$MODERATION_INSTANCE``/moderation.sqlite3, else ./instance/moderation.sqlite3. So a model promoted here is the one
 the running server picks up (within ``MODEL_CHECK_INTERVAL`` seconds, without a restart). A site is named by its URL
 or its host (``news.example.com``: https, then http).
@@ -44,7 +44,8 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--instance", metavar="DIR", help="instance directory (default: $MODERATION_INSTANCE or ./instance)"
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite database (default: INSTANCE/moderation.sqlite3)")
+    parser.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: "
+                        "$MODERATION_DATABASE_URL, else INSTANCE/moderation.sqlite3)")
 
 
 def _site_option(parser: argparse.ArgumentParser, required: bool = True, repeat: bool = False) -> None:
@@ -170,6 +171,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Options become environment variables: the workers (and create_app's config) read them after the fork.
     os.environ["MODERATION_INSTANCE"] = str(instance)
     os.environ["MODERATION_DB"] = str(database)
+    os.environ.pop("MODERATION_DATABASE_URL", None)  # resolved into MODERATION_DB, which --db may have overridden
     if args.model:
         os.environ["MODERATION_MODEL"] = os.path.abspath(args.model)
     if args.config:
@@ -192,7 +194,9 @@ def _serve(args: argparse.Namespace) -> int:
         model = Moderator.load(os.environ.get("MODERATION_MODEL") or None)
     except ModerationError as exc:
         raise ModelUnavailable(f"cannot load the model: {exc}\n(give one with --model PATH or $MODERATION_MODEL)") from None
-    print(f"Model {model.version} ({', '.join(model.labels)}); database {database}", flush=True)
+    from .storage import mask_url
+
+    print(f"Model {model.version} ({', '.join(model.labels)}); database {mask_url(str(database))}", flush=True)
     del model
 
     from .server import bootstrap, prepare_metrics_dir, run

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .storage.backends import is_database_url
 
 __all__ = [
     "DEFAULTS",
@@ -48,6 +49,7 @@ __all__ = [
     "check_bind",
     "resolve_instance",
     "resolve_database",
+    "resolve_model_dir",
     "resolve_serve_settings",
 ]
 
@@ -55,7 +57,9 @@ __all__ = [
 DEFAULTS: dict[str, Any] = {
     # Where the SQLite file (and, under ``moderation serve``, the Prometheus files) live.
     "INSTANCE_PATH": None,  # None: ./instance in the working directory
-    "DATABASE": None,  # None: INSTANCE_PATH/moderation.sqlite3
+    # A SQLite file, or a postgresql:// URL for several service nodes on one database. None:
+    # INSTANCE_PATH/moderation.sqlite3.
+    "DATABASE": None,
     # The global model; None means the shipped default (or $MODERATION_MODEL, read by the library).
     "MODEL_PATH": None,
     # How often a worker looks for a new model file or a newly promoted model, at most (seconds).
@@ -75,6 +79,13 @@ DEFAULTS: dict[str, Any] = {
     # loses a committed transaction when a process dies (kill -9); only a power cut can lose the last ones.
     "DB_BUSY_TIMEOUT": 10.0,
     "DB_SYNCHRONOUS": "NORMAL",
+    # PostgreSQL: most connections per worker process, and seconds to wait for one (or for the server).
+    "DB_POOL_SIZE": 8,
+    "DB_POOL_TIMEOUT": 10.0,
+    # Where trained model versions are written and read: one directory per site. Nodes sharing a database must
+    # share this directory too (mounted at the same path), since the database names the files. None:
+    # INSTANCE_PATH/models.
+    "MODEL_DIR": None,
     # The URL clients reach this server at (https://moderation.example.com), for documents that name it (Google's
     # discovery document); None: the scheme and host of each request.
     "PUBLIC_URL": None,
@@ -96,6 +107,7 @@ DEFAULTS: dict[str, Any] = {
 #: Environment variables read by :func:`load_config`, and how each is parsed.
 ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_INSTANCE": ("INSTANCE_PATH", str),
+    "MODERATION_DATABASE_URL": ("DATABASE", str),
     "MODERATION_DB": ("DATABASE", str),
     "DATABASE": ("DATABASE", str),
     "MODERATION_MODEL": ("MODEL_PATH", str),
@@ -107,6 +119,9 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_APPROVED_SAMPLE_RATE": ("APPROVED_SAMPLE_RATE", float),
     "MODERATION_DB_BUSY_TIMEOUT": ("DB_BUSY_TIMEOUT", float),
     "MODERATION_DB_SYNCHRONOUS": ("DB_SYNCHRONOUS", str),
+    "MODERATION_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
+    "MODERATION_DB_POOL_TIMEOUT": ("DB_POOL_TIMEOUT", float),
+    "MODERATION_MODEL_DIR": ("MODEL_DIR", str),
     "MODERATION_PUBLIC_URL": ("PUBLIC_URL", str),
     "MODERATION_SHORT_KEY_FAILURES_ALLOWED": ("SHORT_KEY_FAILURES_ALLOWED", int),
     "MODERATION_METRICS_BIND": ("METRICS_BIND", str),
@@ -115,6 +130,9 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_SECURE_COOKIES": ("SECURE_COOKIES", str),
     "MODERATION_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
+
+# When several variables set one setting, the later ones here win.
+_PRECEDENCE = ("DATABASE", "MODERATION_DB", "MODERATION_DATABASE_URL")
 
 
 def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -130,8 +148,8 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
     if environ.get("MODERATION_CONFIG"):
         config.update(_app_section(load_config_file(environ["MODERATION_CONFIG"]), environ["MODERATION_CONFIG"]))
     config.update(mapping or {})
-    # MODERATION_DB wins over the generic DATABASE when both are set.
-    for name in sorted(ENVIRONMENT, key=lambda n: n != "DATABASE"):
+    # MODERATION_DATABASE_URL wins over MODERATION_DB, which wins over the generic DATABASE.
+    for name in sorted(ENVIRONMENT, key=lambda n: _PRECEDENCE.index(n) if n in _PRECEDENCE else len(_PRECEDENCE)):
         key, kind = ENVIRONMENT[name]
         raw = environ.get(name)
         if raw is None or raw == "":
@@ -142,6 +160,7 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
             raise ConfigError(f"environment variable {name}={raw!r} is not a valid {kind.__name__}") from None
     config["INSTANCE_PATH"] = str(resolve_instance(config["INSTANCE_PATH"]))
     config["DATABASE"] = str(resolve_database(config["DATABASE"], config["INSTANCE_PATH"]))
+    config["MODEL_DIR"] = str(resolve_model_dir(config["MODEL_DIR"], config["INSTANCE_PATH"]))
     if config["MAX_BATCH"] < 1 or config["MAX_COMMENT_BYTES"] < 1:
         raise ConfigError("MAX_BATCH and MAX_COMMENT_BYTES must be positive")
     if not 0.0 <= float(config["APPROVED_SAMPLE_RATE"]) <= 1.0:
@@ -161,14 +180,27 @@ def resolve_instance(instance: str | os.PathLike[str] | None = None) -> Path:
 
 def resolve_database(
     database: str | os.PathLike[str] | None = None, instance: str | os.PathLike[str] | None = None
-) -> Path:
-    """The SQLite file: the ``database`` argument; else INSTANCE/moderation.sqlite3 when ``instance`` is given; else
-    $MODERATION_DB / $DATABASE; else $MODERATION_INSTANCE/moderation.sqlite3 (./instance/moderation.sqlite3 by
-    default)."""
-    chosen = database or (None if instance else os.environ.get("MODERATION_DB") or os.environ.get("DATABASE"))
+) -> Path | str:
+    """The database: the ``database`` argument; else $MODERATION_DATABASE_URL; else INSTANCE/moderation.sqlite3 when
+    ``instance`` is given; else $MODERATION_DB / $DATABASE; else $MODERATION_INSTANCE/moderation.sqlite3
+    (./instance/moderation.sqlite3 by default). A URL (``postgresql://...``) is returned as given, a file path
+    resolved."""
+    chosen = database or os.environ.get("MODERATION_DATABASE_URL")
+    if not chosen and not instance:
+        chosen = os.environ.get("MODERATION_DB") or os.environ.get("DATABASE")
+    if chosen and is_database_url(str(chosen)):
+        return str(chosen)
     if chosen:
         return Path(chosen).expanduser().resolve()
     return resolve_instance(instance) / "moderation.sqlite3"
+
+
+def resolve_model_dir(
+    model_dir: str | os.PathLike[str] | None = None, instance: str | os.PathLike[str] | None = None
+) -> Path:
+    """Where model versions live: the argument, else $MODERATION_MODEL_DIR, else INSTANCE/models."""
+    chosen = model_dir or os.environ.get("MODERATION_MODEL_DIR")
+    return Path(chosen).expanduser().resolve() if chosen else resolve_instance(instance) / "models"
 
 
 def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def _storage() -> Storage:
 
 
 def _registry() -> Any:
-    return retraining.registry(_storage(), current_app.instance_path)
+    return retraining.registry(_storage(), current_app.instance_path, current_app.config["MODEL_DIR"])
 
 
 # -- session, CSRF, access -------------------------------------------------------------------------------------
@@ -296,6 +296,7 @@ def retrain(site_id: int) -> Any:
         "params": dict(config.get("RETRAIN_PARAMS") or {}),
         "tolerance": float(config.get("RETRAIN_TOLERANCE", 0.02)),
         "promote": request.form.get("auto_promote") == "1",
+        "model_dir": config["MODEL_DIR"],
     }
     try:
         active = current_app.extensions["moderation.models"].get(site.id)

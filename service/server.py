@@ -142,11 +142,14 @@ def prepare_metrics_dir(instance: str | os.PathLike[str]) -> Path:
 def bootstrap(
     storage: Storage, site_url: str = "http://localhost", out: TextIO = sys.stdout
 ) -> tuple[Site, str] | None:
-    """On an empty database, create a first site and a key and print the key; otherwise do nothing."""
+    """On an empty database, create a first site and a key and print the key; otherwise do nothing. Of several
+    nodes starting together on one empty database, exactly one does it."""
     storage.migrate()
     if storage.sites.count():
         return None
-    site = storage.sites.create(site_url, name="first site")
+    site = storage.sites.create_first(site_url, name="first site")
+    if site is None:
+        return None
     key, _ = storage.keys.create(site.id, label="created on first start")
     print(
         f"First start: created site {site.url} and its API key (shown once, keep it):\n\n    {key}\n",

@@ -189,6 +189,26 @@ class SiteTable(Table):
             raise StorageError(f"site {url} already exists") from None
         return self.get(site_id)
 
+    def create_first(self, url: str, name: str | None = None) -> Site | None:
+        """Add a site only if there is none yet, atomically; return it, or None when a site exists (another node
+        starting at the same moment may have made the first one).
+
+        Raises
+        ------
+        StorageError
+            When the URL is invalid.
+        """
+        url = normalise_site_url(url)
+        stamp = now()
+        with self.db.transaction(write=True) as conn:
+            if conn.execute("SELECT 1 FROM sites LIMIT 1").fetchone() is not None:
+                return None
+            site_id = conn.execute(
+                "INSERT INTO sites (url, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+                (url, name, stamp, stamp),
+            ).fetchone()[0]
+        return self.get(site_id)
+
     def get(self, site_id: int) -> Site:
         """The site with this id.
 
@@ -316,7 +336,7 @@ class KeyTable(Table):
         with self.db.transaction(write=True) as conn:
             conn.execute(
                 "INSERT INTO key_failures (client, minute, failures) VALUES (?, ?, 1) "
-                "ON CONFLICT (client, minute) DO UPDATE SET failures = failures + 1",
+                "ON CONFLICT (client, minute) DO UPDATE SET failures = key_failures.failures + 1",
                 (client, _minute(stamp)),
             )
             conn.execute("DELETE FROM key_failures WHERE minute < ?", (_minute(stamp - dt.timedelta(hours=1)),))

@@ -18,7 +18,8 @@ TOXIC = "You are a complete idiot and should shut up."
 #: Thresholds that hold (not reject) what the tiny model finds abusive or spammy.
 HOLDING_POLICY = {"thresholds": {"toxicity": {"hold": 0.3, "reject": 1.0},
                                  "spam": {"hold": 0.3, "reject": 1.0}}}
-ENVIRONMENT = ("MODERATION_INSTANCE", "MODERATION_DB", "DATABASE", "MODERATION_MODEL", "MODERATION_SECRET_KEY",
+ENVIRONMENT = ("MODERATION_INSTANCE", "MODERATION_DB", "MODERATION_DATABASE_URL", "DATABASE", "MODERATION_MODEL",
+               "MODERATION_MODEL_DIR", "MODERATION_SECRET_KEY",
                "MODERATION_MODEL_CHECK_INTERVAL")
 
 def make_app(instance: Path, model: Path, **config):

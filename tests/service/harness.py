@@ -21,6 +21,7 @@ from service import create_app
 #: Environment variables the app reads; tests start from none of them.
 APP_ENVIRONMENT = (
     "MODERATION_INSTANCE",
+    "MODERATION_DATABASE_URL",
     "MODERATION_DB",
     "DATABASE",
     "MODERATION_MODEL",
@@ -32,6 +33,9 @@ APP_ENVIRONMENT = (
     "MODERATION_MODEL_CACHE_SIZE",
     "MODERATION_DB_BUSY_TIMEOUT",
     "MODERATION_DB_SYNCHRONOUS",
+    "MODERATION_DB_POOL_SIZE",
+    "MODERATION_DB_POOL_TIMEOUT",
+    "MODERATION_MODEL_DIR",
     "MODERATION_PUBLIC_URL",
     "MODERATION_SHORT_KEY_FAILURES_ALLOWED",
     "MODERATION_METRICS_BIND",
@@ -128,6 +132,7 @@ class Gunicorn:
             start_new_session=True,
         )
         self.key = None
+        self.banner = self.process.stdout.readline()  # "Model ...; database ..."
         for line in self.process.stdout if first_start else ():  # the first-start banner prints the key
             if len(line.strip()) == 48:
                 self.key = line.strip()
@@ -242,3 +247,37 @@ def write_load(database: str, site_id: int, worker: int, rounds: int) -> int:
         store.comments.record(site_id, [row])
         store.feedback.record(site_id, f"shared-{i % 10}", "spam" if (i + worker) % 2 else "ham", source="api")
     return rounds
+
+
+
+def crash_under_load(server: Gunicorn, key: str, clients: int = 6, before_crash: int = 100) -> set[str]:
+    """Check comments from several clients until ``before_crash`` are answered, then SIGKILL the whole server (master
+    and workers at once, as a machine that dies); return the comment ids the server acknowledged as stored."""
+    import uuid
+
+    answers: list[tuple[str, int, bool]] = []
+    stop = threading.Event()
+
+    def client(n: int) -> None:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as http:
+            while not stop.is_set():
+                comment_id = f"crash-{n}-{uuid.uuid4().hex[:12]}"
+                try:
+                    response = http.post("/v1/comments/check", json={"text": TOXIC, "comment_id": comment_id})
+                except httpx.HTTPError:
+                    continue
+                stored = response.status_code == 200 and response.json().get("stored") is True
+                answers.append((comment_id, response.status_code, stored))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 120
+    while sum(1 for a in list(answers) if a[1] == 200) < before_crash and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    return {comment_id for comment_id, _, stored in answers if stored}

@@ -92,6 +92,16 @@ def test_an_idle_stage_admits_whatever_its_past():
     assert stage.service < 5.0
 
 
+def test_a_request_waiting_for_its_commit_gives_the_stage_to_the_next():
+    """During a wait that needs no CPU (a COMMIT), the stage is free for the next request."""
+    stage = WorkStage(threading.Lock())
+    free_during_the_wait = []
+    result = stage.run(lambda: stage.outside(lambda: free_during_the_wait.append(stage.lock.acquire(False))) or "ok")
+    assert result == "ok" and free_during_the_wait == [True]
+    stage.lock.release()
+    assert not stage.busy
+
+
 def test_outside_gevent_nothing_is_queued_or_refused(app):
     """In a plain process (tests, threads) there is no event loop to share: admission admits everything."""
     assert gevent_work_stage() is None
