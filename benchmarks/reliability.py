@@ -450,11 +450,12 @@ def main(argv: list[str] | None = None) -> int:
                 if "slow" in wanted:
                     phase("slow_clients", "100 slow connections while /healthz is asked ...",
                           lambda: slow_clients(server))
+                # the swap before the overload: the refusals that drain after an overload are no swap's failures
+                if "swap" in wanted:
+                    phase("swap", "promoting a model under load ...", lambda: swap(server, args.swap_model.resolve()))
                 if "overload" in wanted:
                     phase("overload", "saturation, then twice that rate ...",
                           lambda: overload(server, args.overload_seconds, args.overload_connections))
-                if "swap" in wanted:
-                    phase("swap", "promoting a model under load ...", lambda: swap(server, args.swap_model.resolve()))
             finally:
                 server.stop()
     finally:
