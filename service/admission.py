@@ -121,12 +121,17 @@ class WorkStage:
         self.busy, self._holder, self._left = False, None, self.clock()
         self.lock.release()
 
-    def outside(self, call: Callable[..., Any], *args: Any) -> Any:
-        """``call(*args)``, a wait that needs no CPU (a COMMIT, a model file being read), with the stage given to the
-        next request from then on when the caller holds it: its scoring is done, and what is left of it (the answer)
-        is short. The next request scores while this one waits for its commit."""
+    def leave(self) -> None:
+        """Give the stage to the next request from now on, when the caller holds it: its scoring is done, and what
+        is left of it (waiting for its commit, then the answer) needs little CPU. Nothing when the caller does not
+        hold it."""
         if self._holder is not None and self._holder == self.current():
             self._leave()
+
+    def outside(self, call: Callable[..., Any], *args: Any) -> Any:
+        """``call(*args)``, a wait that needs no CPU (a COMMIT, a model file being read), after :meth:`leave`: the
+        next request scores while this one waits."""
+        self.leave()
         return call(*args)
 
 

@@ -34,9 +34,11 @@ __all__ = [
     "LABEL_VERDICTS",
     "MODEL_INFO",
     "REFUSED",
+    "WRITE_GROUPS",
     "ProcessTreeCollector",
     "instrument",
     "observe_checks",
+    "observe_write_group",
     "observe_model",
     "count_refused",
     "render",
@@ -67,6 +69,13 @@ LABEL_VERDICTS = Counter(
     "moderation_label_verdicts",
     "Checked comments by label and the verdict that label alone gives (its own hold / reject thresholds).",
     ["label", "verdict"],
+)
+
+
+WRITE_GROUPS = Histogram(
+    "moderation_check_write_group_size",
+    "Requests' checks committed per transaction by the grouped check writer (_count: transactions, _sum: checks).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
 
 
@@ -133,7 +142,7 @@ def _registry() -> CollectorRegistry:
         root = os.getppid if os.environ.get("MODERATION_METRICS_IN_MASTER") != str(os.getpid()) else os.getpid
         registry.register(ProcessTreeCollector(root))
     else:
-        for collector in (REQUESTS, LATENCY, VERDICTS, LABEL_VERDICTS, MODEL_INFO):
+        for collector in (REQUESTS, LATENCY, VERDICTS, LABEL_VERDICTS, WRITE_GROUPS, MODEL_INFO):
             registry.register(collector)
         registry.register(ProcessTreeCollector(os.getpid))
     return registry
@@ -173,6 +182,11 @@ def observe_checks(api: str, outcomes: Iterable[tuple[str, Mapping[str, float]]]
             thresholds = policy.thresholds.get(label)
             if thresholds is not None:
                 LABEL_VERDICTS.labels(label, thresholds.verdict(probability).value).inc()
+
+
+def observe_write_group(writes: int) -> None:
+    """One transaction of the grouped check writer committed, holding ``writes`` requests' checks."""
+    WRITE_GROUPS.observe(writes)
 
 
 def count_refused(api: str) -> None:

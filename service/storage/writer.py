@@ -50,6 +50,15 @@ class GroupWriter:
         of one write of one row takes it, one statement instead of three.
     max_batch : int
         Most requests' writes in one transaction.
+
+    Attributes
+    ----------
+    handed_over : callable or None
+        Called (with no argument) by each caller once its write is queued, before it waits for the commit: its CPU
+        work is done, so a cooperative server gives its one-request-at-a-time work stage to the next request (which
+        scores, and joins the same group) instead of keeping it through the wait.
+    committed : callable or None
+        ``committed(writes)`` after each transaction, with the number of requests' writes it held (metrics).
     """
 
     def __init__(
@@ -59,6 +68,8 @@ class GroupWriter:
         self._transaction = transaction
         self._single = single
         self.max_batch = max(1, int(max_batch))
+        self.handed_over: Callable[[], Any] | None = None
+        self.committed: Callable[[int], Any] | None = None
         self._lock = threading.Lock()
         self._turn = threading.Condition(self._lock)
         self._queue: list[Write] = []
@@ -89,6 +100,8 @@ class GroupWriter:
         job = Write(statements, order)
         with self._lock:
             self._queue.append(job)
+        if self.handed_over is not None:
+            self.handed_over()
         while not job.done:  # a queue longer than a batch leaves some writes for the next leader
             with self._lock:
                 while not job.done and self._leading:
@@ -132,13 +145,17 @@ class GroupWriter:
             statement, rows = batch[0].statements[0]
             if len(rows) == 1:
                 self._single(statement, rows[0])
-                self.transactions += 1
-                self.writes += 1
+                self._count(1)
                 return
         with self._transaction() as conn:
             for job in sorted(batch, key=lambda j: j.order):
                 for statement, rows in job.statements:
                     conn.executemany(statement, rows)
+        self._count(len(batch))
+
+    def _count(self, writes: int) -> None:
         self.transactions += 1
-        self.writes += len(batch)
+        self.writes += writes
+        if self.committed is not None:
+            self.committed(writes)
 

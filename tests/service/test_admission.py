@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import io
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from harness import make_app
 from service.admission import Admission, WorkStage, gevent_work_stage
+from service.storage import Storage
 
 
 class Busy(WorkStage):
@@ -106,3 +109,44 @@ def test_outside_gevent_nothing_is_queued_or_refused(app):
     """In a plain process (tests, threads) there is no event loop to share: admission admits everything."""
     assert gevent_work_stage() is None
     assert app.wsgi_app.stage is None
+
+
+def test_requests_waiting_for_their_commit_let_the_next_ones_score_and_join_their_group(tmp_path):
+    """With the database's write lock taken elsewhere, sixteen requests through a one-at-a-time stage all hand
+    their check to the writer (none keeps the stage while it waits), and once the lock is free their checks are
+    committed in two transactions: the first request's, then the fifteen others together."""
+    store = Storage(tmp_path / "db.sqlite3")
+    store.migrate()
+    site = store.sites.create("https://news.example.com")
+    stage = WorkStage(threading.Lock())
+    store.db.offload = stage.outside  # as in a gevent worker: waits for the lock or the disk leave the stage
+    writer = store.comments.writer
+    writer.handed_over = stage.leave
+    other = Storage(tmp_path / "db.sqlite3")
+    row = {"site_id": site.id, "request_id": "r", "source": "api", "text": "x", "metadata": "{}", "scores": "{}",
+           "verdict": "approve", "flagged": "[]", "reasons": "[]", "spam": 0, "model_version": "m",
+           "created_at": "2025-01-02T03:04:05.000Z"}
+
+    def request(i: int) -> None:
+        stage.run(lambda: store.comments.record(site.id, [{**row, "comment_id": f"c-{i}"}]))
+
+    with ThreadPoolExecutor(16) as pool:
+        with other.db.transaction(write=True):  # the write lock, held by another connection
+            done = [pool.submit(request, 0)]
+            assert _until(lambda: writer.committing)
+            done += [pool.submit(request, i) for i in range(1, 16)]
+            assert _until(lambda: writer.pending() == 15), "a request kept the stage while it waited for its commit"
+            stage_free = not stage.busy
+        assert [f.result(timeout=30) for f in done] == [None] * 16
+    assert stage_free
+    assert writer.transactions == 2 and store.comments.count(site.id) == 16
+
+
+def _until(condition) -> bool:
+    """Whether ``condition()`` became true (polled for up to 30 s: what it waits for takes milliseconds)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True

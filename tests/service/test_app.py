@@ -136,7 +136,8 @@ def test_readyz_is_503_until_the_model_file_exists(tmp_path, tiny_model_path, va
 
 
 def test_metrics_count_requests_latency_and_verdicts(client, auth):
-    """Requests are counted by route pattern and status, timed, and verdicts counted overall and per label."""
+    """Requests are counted by route pattern and status, timed, and verdicts counted overall and per label; the check
+    writer's transactions are counted with the checks they held."""
 
     def value(text, line_start):
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(line_start))
@@ -154,6 +155,9 @@ def test_metrics_count_requests_latency_and_verdicts(client, auth):
     assert value(after, per_label) - value(before, per_label) == 1
     count = 'moderation_http_request_duration_seconds_count{endpoint="/v1/comments/check"}'
     assert value(after, count) - value(before, count) == 2
+    # one transaction of the grouped check writer, holding one request's check
+    groups, grouped = "moderation_check_write_group_size_count", "moderation_check_write_group_size_sum"
+    assert value(after, groups) - value(before, groups) == 1 and value(after, grouped) - value(before, grouped) == 1
 
 
 def test_the_openapi_document_is_coherent(openapi_spec, app):
