@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import akismet, akismet_account, coral, discovery, headers, health, metrics, moderate, native, perspective
     from .admission import Admission, gevent_offload, gevent_work_stage
+    from .auth import KeyCache
     from .checks import Checker
     from .config import load_config
     from .http_errors import register_error_handlers
@@ -106,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["moderation.models"] = models
     app.extensions["moderation.checker"] = Checker(storage, models, approved_sample_rate=config["APPROVED_SAMPLE_RATE"])
 
+    app.extensions["moderation.keys"] = KeyCache(storage.keys.site_for, config["KEY_CACHE_SECONDS"])
     if stage is not None:  # a request that handed its check to the writer lets the next one score meanwhile
         storage.comments.writer.handed_over = stage.leave
     storage.comments.writer.committed = metrics.observe_write_group

@@ -13,19 +13,36 @@ Short keys (12 hexadecimal characters, for WordPress's Akismet plugin, which acc
 bits, so guessing them online is limited: an address whose short-key lookups failed ``SHORT_KEY_FAILURES_ALLOWED``
 times in 10 minutes (default 20) gets every further short key refused unchecked, except keys this worker already
 saw succeed (a site behind the same proxy as a guesser keeps working). The refusal is logged.
+
+**The key cache.** Each worker remembers which site a valid key belongs to for ``KEY_CACHE_SECONDS`` (1 s by
+default; 0 looks every key up), so a check costs no database read for its key (:class:`KeyCache`). What this worker
+itself changes (a key revoked, a site's policy saved through it) is forgotten at once; a key revoked elsewhere (the
+command line, another worker or node) stops working here within ``KEY_CACHE_SECONDS``, and a site's settings saved
+elsewhere apply here within that time too. Unknown keys are never remembered: a key made on another node works at
+once.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Callable
 
 from flask import current_app, request
 
 from .errors import Forbidden, InvalidField, StorageError, Unauthorized
-from .storage import Site, Storage, hash_short_key, is_short_key, normalise_site_url, site_host
+from .storage import Site, Storage, changes, hash_key, hash_short_key, is_short_key, normalise_site_url, site_host
 
-__all__ = ["storage", "native_key", "authenticate_native", "site_for_key", "check_site_matches", "host_key"]
+__all__ = [
+    "storage",
+    "KeyCache",
+    "native_key",
+    "authenticate_native",
+    "site_for_key",
+    "check_site_matches",
+    "host_key",
+]
 
 _HEX_KEY = re.compile(r"^[0-9a-f]{12}(?:[0-9a-f]{36})?$")
 log = logging.getLogger("service")
@@ -37,19 +54,73 @@ def storage() -> Storage:
     return current_app.extensions["moderation.storage"]
 
 
+class KeyCache:
+    """Valid keys' sites, each remembered for ``max_age`` seconds (see the module docstring).
+
+    Parameters
+    ----------
+    lookup : callable
+        ``lookup(key) -> Site or None``: the database's answer (:meth:`~service.storage.sites.KeyTable.site_for`).
+    max_age : float
+        Seconds an answer is used; 0 asks ``lookup`` every time.
+    size : int
+        Most keys remembered (the oldest answers are forgotten first).
+    clock : callable
+        Seconds, monotonic.
+    """
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Site | None],
+        max_age: float = 1.0,
+        size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.lookup = lookup
+        self.max_age = float(max_age)
+        self.size = int(size)
+        self.clock = clock
+        self._sites: dict[str, tuple[Site, float, int]] = {}
+
+    def site_for(self, key: str) -> Site | None:
+        if self.max_age <= 0:
+            return self.lookup(key)
+        # Remembered by the key's digest (short keys' slow hash is memoised), so the worker's memory holds no key.
+        digest = hash_short_key(key) if is_short_key(key) else hash_key(key)
+        now, generation = self.clock(), changes()
+        known = self._sites.get(digest)
+        if known is not None and now - known[1] < self.max_age and known[2] == generation:
+            return known[0]
+        site = self.lookup(key)
+        if site is None:
+            self._sites.pop(digest, None)
+        else:
+            if len(self._sites) >= self.size:  # pop, not del: two threads may evict the same oldest key
+                self._sites.pop(next(iter(self._sites), None), None)
+            self._sites.pop(digest, None)  # re-inserted last: the dict stays ordered oldest first
+            self._sites[digest] = (site, now, generation)
+        return site
+
+
+def _sites_of_keys() -> KeyCache:
+    return current_app.extensions["moderation.keys"]
+
+
 def site_for_key(key: str | None) -> Site | None:
     """The site of a valid key, or None; short keys are checked under the guessing limit (module docstring)."""
     key = key.strip() if key else key
-    keys = storage().keys
+    if not key or len(key) > 256:
+        return None
     if not is_short_key(key):
-        return keys.site_for(key)
+        return _sites_of_keys().site_for(key)
+    keys = storage().keys
     client = request.remote_addr or "unknown"
     digest = hash_short_key(key)
     allowed = int(current_app.config.get("SHORT_KEY_FAILURES_ALLOWED", 20))
     if digest not in _GOOD_SHORT_KEYS and keys.recent_failures(client) >= allowed:
         log.warning("refused a short API key from %s: %d failed short-key lookups in 10 minutes", client, allowed)
         return None
-    site = keys.site_for(key)
+    site = _sites_of_keys().site_for(key)
     if site is None:
         keys.record_failure(client)
     elif len(_GOOD_SHORT_KEYS) < 10_000:

@@ -100,6 +100,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUEUE_DELAY": 0.05,
     # The session cookie's Secure flag: auto (when the request is HTTPS), always or never (see service.signin).
     "SECURE_COOKIES": "auto",
+    # How long a worker trusts what it learnt of a key (its site, the site's settings): a key revoked, or settings
+    # saved, by another worker or node take effect here within this many seconds (at once when saved through this
+    # worker). 0 reads the database on every request (see service.auth).
+    "KEY_CACHE_SECONDS": 1.0,
     # Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host headers are believed (0: none).
     "TRUSTED_PROXIES": 0,
 }
@@ -129,6 +133,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "MODERATION_MAX_QUEUE_DELAY": ("MAX_QUEUE_DELAY", float),
     "MODERATION_SECURE_COOKIES": ("SECURE_COOKIES", str),
     "MODERATION_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "MODERATION_KEY_CACHE_SECONDS": ("KEY_CACHE_SECONDS", float),
 }
 
 # When several variables set one setting, the later ones here win.
@@ -169,6 +174,8 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
         raise ConfigError(f"SECURE_COOKIES must be auto, always or never, got {config['SECURE_COOKIES']!r}")
     if int(config["TRUSTED_PROXIES"]) < 0:
         raise ConfigError("TRUSTED_PROXIES must be 0 or more")
+    if not 0.0 <= float(config["KEY_CACHE_SECONDS"]) <= 60.0:
+        raise ConfigError(f"KEY_CACHE_SECONDS must be in [0, 60], got {config['KEY_CACHE_SECONDS']!r}")
     return config
 
 

@@ -55,10 +55,12 @@ from .sites import (
     KeyTable,
     Site,
     SiteTable,
+    changes,
     hash_key,
     hash_short_key,
     is_short_key,
     normalise_site_url,
+    note_change,
     site_host,
 )
 from .usage import Usage, UsageTable
@@ -97,6 +99,7 @@ __all__ = [
     "normalise_site_url",
     "site_host",
     "hash_key",
+    "changes",
     "hash_short_key",
     "is_short_key",
     "now",
@@ -206,6 +209,7 @@ class Storage:
         if not hasattr(self.db, "restore"):
             raise StorageError("moderation db restore restores SQLite databases; restore PostgreSQL with pg_restore")
         self.db.restore(source, MIGRATIONS)
+        note_change()
         return self.migrate()
 
     def close(self) -> None:

@@ -30,9 +30,24 @@ __all__ = [
     "hash_key",
     "hash_short_key",
     "is_short_key",
+    "changes",
 ]
 
 _UNCHANGED: Any = object()
+_changes = 0
+
+
+def changes() -> int:
+    """A number that changes whenever this process changed what a key stands for (a key revoked, a site's settings
+    updated, a backup restored), on any database: caches of key -> site compare it to forget at once what this
+    process changed. (Changes made by other processes or nodes are not seen here.)"""
+    return _changes
+
+
+def note_change() -> None:
+    """Called by the storage modules after a committed change that :func:`changes` stands for."""
+    global _changes
+    _changes += 1
 
 
 def hash_key(key: str) -> str:
@@ -283,6 +298,7 @@ class SiteTable(Table):
                 )
                 if cur.rowcount == 0:
                     raise StorageError(f"no site with id {site_id}")
+            note_change()
         return self.get(site_id)
 
 
@@ -384,6 +400,7 @@ class KeyTable(Table):
             conn.execute(
                 "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", (now(), rows[0]["id"])
             )
+        note_change()
         return self._by_id(rows[0]["id"])
 
 

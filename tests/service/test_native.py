@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness import CLEAN, SITE_B, SPAM, TOXIC, make_app
+from harness import CLEAN, SITE_A, SITE_B, SPAM, TOXIC, make_app
+from service.errors import ConfigError
+from service.storage import hash_key
 
 CHECK = "/v1/comments/check"
 FEEDBACK = "/v1/comments/feedback"
@@ -320,3 +322,93 @@ def test_naming_another_site_is_403(client, site_a, validate):
     assert client.post(CHECK, json={"text": "x", "site": "https://www.news.example.com/"}, headers=a).status_code == 200
     response = client.post(FEEDBACK, json={"comment_id": "1", "decision": "spam", "site": SITE_B}, headers=a)
     assert response.status_code == 403
+
+
+class _Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _revoke_elsewhere(storage, key: str) -> None:
+    """Revoke a key as another worker or node would: in the database, unseen by this process."""
+    storage.db.write("UPDATE api_keys SET revoked_at = '2025-01-01T00:00:00.000Z' WHERE prefix = ?", (key[:8],))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """One database two apps share, as two workers or nodes do: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "shared.sqlite3")
+
+
+def test_a_key_revoked_elsewhere_is_refused_within_the_key_cache_time(database, tmp_path, tiny_model_path):
+    """Two apps on one database. A key both have used, revoked by another process (as the command line or another
+    node does, unseen by these apps), is refused by both once KEY_CACHE_SECONDS (1 s) has passed since they last
+    read it; until then they may answer from what they remember."""
+    nodes = [make_app(tmp_path / name, tiny_model_path, DATABASE=database) for name in ("a", "b")]
+    clock = _Clock()
+    for node in nodes:
+        assert node.config["KEY_CACHE_SECONDS"] == node.extensions["moderation.keys"].max_age == 1.0
+        node.extensions["moderation.keys"].clock = clock
+    storage = nodes[0].extensions["moderation.storage"]
+    key = storage.keys.create(storage.sites.create(SITE_A).id)[0]
+    clients = [node.test_client() for node in nodes]
+    headers = {"X-API-Key": key}
+    assert [c.get("/v1/site", headers=headers).status_code for c in clients] == [200, 200]
+    _revoke_elsewhere(storage, key)
+    clock.now += 0.5
+    assert [c.get("/v1/site", headers=headers).status_code for c in clients] == [200, 200]  # remembered
+    clock.now += 0.5
+    assert [c.get("/v1/site", headers=headers).status_code for c in clients] == [401, 401]
+    assert [c.post(CHECK, json={"text": "hi"}, headers=headers).status_code for c in clients] == [401, 401]
+
+
+def test_a_key_revoked_through_this_worker_is_refused_at_once(client, storage, site_a, app):
+    """Revoked by this process, a cached key is forgotten on the spot, whatever the clock says."""
+    app.extensions["moderation.keys"].clock = _Clock()  # time stands still: only the revocation can refresh it
+    headers = {"X-API-Key": site_a[1]}
+    assert client.post(CHECK, json={"text": "hi"}, headers=headers).status_code == 200
+    storage.keys.revoke(site_a[1])
+    assert client.post(CHECK, json={"text": "hi"}, headers=headers).status_code == 401
+
+
+def test_a_key_made_elsewhere_works_at_once(client, storage, site_a, app):
+    """Unknown keys are not remembered: a key refused once works on the next request after it is made."""
+    app.extensions["moderation.keys"].clock = _Clock()
+    key, _ = storage.keys.create(site_a[0].id)
+    wrong = key[:-1] + ("0" if key[-1] != "0" else "1")
+    assert client.get("/v1/site", headers={"X-API-Key": wrong}).status_code == 401
+    storage.db.write("UPDATE api_keys SET key_hash = ? WHERE prefix = ?", (hash_key(wrong), key[:8]))
+    assert client.get("/v1/site", headers={"X-API-Key": wrong}).status_code == 200
+
+
+def test_what_this_worker_changes_about_a_site_applies_at_once(app, client, storage, site_a):
+    """A policy saved through this worker is used by its next check, cached key or not."""
+    app.extensions["moderation.keys"].clock = _Clock()  # time stands still: only the change can refresh the cache
+    headers = {"X-API-Key": site_a[1]}
+    assert client.post(CHECK, json={"text": "I love gardening"}, headers=headers).get_json()["verdict"] == "approve"
+    assert client.put("/v1/site/policy", json={"blocked_words": ["gardening"]}, headers=headers).status_code == 200
+    assert client.post(CHECK, json={"text": "I love gardening"}, headers=headers).get_json()["verdict"] == "reject"
+
+
+def test_without_a_key_cache_every_request_reads_the_key(tmp_path, tiny_model_path):
+    """KEY_CACHE_SECONDS = 0: a key revoked elsewhere is refused on the very next request."""
+    app = make_app(tmp_path / "instance", tiny_model_path, KEY_CACHE_SECONDS=0)
+    storage = app.extensions["moderation.storage"]
+    key = storage.keys.create(storage.sites.create(SITE_A).id)[0]
+    client = app.test_client()
+    assert client.get("/v1/site", headers={"X-API-Key": key}).status_code == 200
+    _revoke_elsewhere(storage, key)
+    assert client.get("/v1/site", headers={"X-API-Key": key}).status_code == 401
+
+
+@pytest.mark.parametrize("value", [-1, 61])
+def test_a_key_cache_time_out_of_range_is_refused(tmp_path, tiny_model_path, value):
+    with pytest.raises(ConfigError, match="KEY_CACHE_SECONDS must be in"):
+        make_app(tmp_path / "instance", tiny_model_path, KEY_CACHE_SECONDS=value)

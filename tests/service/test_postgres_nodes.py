@@ -68,6 +68,25 @@ def test_a_key_made_on_one_node_works_on_the_other(nodes):
     assert Storage(url).sites.count() == 1
 
 
+def test_a_key_revoked_from_the_command_line_is_refused_by_both_nodes(nodes):
+    """Both nodes remember the key's site for a while (KEY_CACHE_SECONDS; that it is at most that long is tested in
+    process, with a clock the test moves); revoked with ``moderation keys revoke`` on the shared database, the key
+    ends up refused by both, and stays refused."""
+    first, second, url, _ = nodes
+    made = subprocess.run(cli_command("keys", "create", "--site", SITE_A, "--db", url), capture_output=True,
+                          text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert [_check(node, key, CLEAN, f"r-{i}").status_code for i, node in enumerate((first, second))] == [200, 200]
+    revoked = subprocess.run(cli_command("keys", "revoke", key, "--db", url), capture_output=True, text=True,
+                             timeout=60)
+    assert revoked.returncode == 0, revoked.stderr
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and {_check(n, key, CLEAN, "r").status_code for n in (first, second)} != {401}:
+        time.sleep(0.1)
+    assert [_check(node, key, CLEAN, "r").status_code for node in (first, second, first, second)] == [401] * 4
+
+
 def test_feedback_from_both_nodes_lands_once(nodes):
     """The same decision sent to both nodes, twice each, is one feedback row and one correction; each node's own
     decisions land too."""

@@ -153,3 +153,17 @@ def test_a_whole_server_killed_under_load_keeps_every_acknowledged_check(tmp_pat
     assert len(acknowledged) >= 100 and acknowledged <= stored
     assert store.integrity_check() == "ok"
     assert store.comments.count(site_id) == store.usage.get(site_id).api_calls
+
+
+def test_a_key_revoked_by_another_process_is_refused_by_every_worker(server, db):
+    """The workers remember a key's site for a while (KEY_CACHE_SECONDS; that it is at most that long is tested in
+    process, with a clock the test moves): a key revoked by another process (as the command line does) ends up
+    refused by both workers, on new connections, whichever worker answers."""
+    site = db.sites.find(SITE_A)
+    key, _ = db.keys.create(site.id, label="to revoke")
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=10,
+                      limits=httpx.Limits(max_keepalive_connections=0)) as http:
+        assert all(http.get("/v1/site").status_code == 200 for _ in range(10))  # both workers have it cached
+        db.keys.revoke(key)
+        assert wait_until(lambda: http.get("/v1/site").status_code == 401)
+        assert all(http.get("/v1/site").status_code == 401 for _ in range(10))
