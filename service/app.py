@@ -112,18 +112,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         storage.comments.writer.handed_over = stage.leave
     storage.comments.writer.committed = metrics.observe_write_group
 
+    # One hook before and one after every request, for what every request needs (each hook is a call Flask makes
+    # per request; OPTIONS is answered here, app-wide, before any blueprint asks for a key).
     @app.before_request
-    def _request_id() -> None:
-        given = request.headers.get("X-Request-Id", "")
+    def _begin() -> Response | None:
+        metrics.start_request()
+        given = request.environ.get("HTTP_X_REQUEST_ID", "")
         g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        return headers.options()
 
     @app.after_request
-    def _echo_request_id(response: Response) -> Response:
+    def _finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+        headers.secure(response)
+        metrics.count_request(response)
         return response
 
-    metrics.instrument(app)
-    headers.install(app)
     register_error_handlers(app)
 
     blueprints = (health.bp, native.bp, akismet.bp, akismet_account.bp, perspective.bp, discovery.bp, coral.bp)

@@ -21,7 +21,6 @@ Every API family (native, Akismet, Perspective) parses its own request into :cla
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import random
 import time
@@ -36,6 +35,7 @@ from .metrics import observe_checks
 from .model_holder import ModelHolder
 from .site_policy import effective_policy
 from .storage import Site, Storage, now
+from .storage.database import dumps
 
 __all__ = ["Item", "Outcome", "Checker", "reason_dict"]
 
@@ -85,10 +85,6 @@ def _spam(scores: Scores, policy: Policy) -> tuple[bool, bool]:
     thresholds = policy.thresholds.get("spam")
     level = thresholds.verdict(probability) if probability is not None and thresholds is not None else Verdict.APPROVE
     return rule or level is not Verdict.APPROVE, rule or level is Verdict.REJECT
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class Checker:
@@ -186,11 +182,11 @@ class Checker:
             "thread_id": item.thread_id,
             "article_url": item.article_url,
             "text": comment.text,
-            "metadata": _dumps(metadata),
-            "scores": _dumps(dict(scores.probabilities)),
+            "metadata": dumps(metadata),
+            "scores": dumps(dict(scores.probabilities)),
             "verdict": scores.verdict.value,
-            "flagged": _dumps(list(scores.flagged)),
-            "reasons": _dumps(outcome.reasons),
+            "flagged": dumps(list(scores.flagged)),
+            "reasons": dumps(outcome.reasons),
             "spam": int(outcome.spam),
             "model_version": scores.model_version,
             "review_status": "pending" if scores.verdict is Verdict.HOLD else None,

@@ -13,9 +13,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 
-__all__ = ["CONTENT_SECURITY_POLICY", "PAGE_HEADERS", "install"]
+__all__ = ["CONTENT_SECURITY_POLICY", "PAGE_HEADERS", "options", "secure"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -29,7 +29,8 @@ PAGE_HEADERS = {
 }
 
 
-def _options() -> Response | None:
+def options() -> Response | None:
+    """Before a request (app-wide, so before any blueprint asks for a key): the answer to ``OPTIONS``, else None."""
     if request.method != "OPTIONS" or request.routing_exception is not None:
         return None  # a routing error (404) is raised, and answered in the API's dialect, when the view runs
     allow = current_app.make_default_options_response().headers["Allow"]  # every rule of the path, not only one
@@ -38,19 +39,10 @@ def _options() -> Response | None:
     return response
 
 
-def _secure(response: Response) -> Response:
+def secure(response: Response) -> Response:
+    """After a request: the headers above."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.mimetype == "text/html":
         for name, value in PAGE_HEADERS.items():
             response.headers.setdefault(name, value)
     return response
-
-
-def install(app: Flask) -> None:
-    """Register the OPTIONS answer and the headers on ``app``.
-
-    App-wide ``before_request`` functions run before any blueprint's, so OPTIONS is answered before a key is asked
-    for.
-    """
-    app.before_request(_options)
-    app.after_request(_secure)

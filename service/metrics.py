@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -36,7 +37,8 @@ __all__ = [
     "REFUSED",
     "WRITE_GROUPS",
     "ProcessTreeCollector",
-    "instrument",
+    "start_request",
+    "count_request",
     "observe_checks",
     "observe_write_group",
     "observe_model",
@@ -157,31 +159,50 @@ def start_metrics_server(bind: str) -> None:
     start_http_server(int(port), addr=host.strip("[]"), registry=_registry())
 
 
-def instrument(app: Flask) -> None:
-    """Time and count every request, labelled by its route pattern (``unmatched`` for unknown paths)."""
+def _children(metric) -> Callable[..., Any]:
+    """``metric.labels(*values)``, remembered per label values: prometheus_client checks and locks on every
+    ``labels()`` call, a few microseconds that every request paid several times over."""
+    known: dict[tuple[str, ...], Any] = {}
 
-    @app.before_request
-    def _start_timer() -> None:
-        g.metrics_start = time.perf_counter()
+    def child(*values: str) -> Any:
+        found = known.get(values)
+        if found is None:
+            found = known[values] = metric.labels(*values)
+        return found
 
-    @app.after_request
-    def _count(response: Response) -> Response:
-        start = getattr(g, "metrics_start", None)
-        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        if start is not None:
-            LATENCY.labels(endpoint).observe(time.perf_counter() - start)
-        return response
+    return child
+
+
+_request_count = _children(REQUESTS)
+_request_latency = _children(LATENCY)
+_verdict_count = _children(VERDICTS)
+_label_verdict_count = _children(LABEL_VERDICTS)
+
+
+def start_request() -> None:
+    """Before a request: note when it started (see :func:`count_request`)."""
+    g.metrics_start = time.perf_counter()
+
+
+def count_request(response: Response) -> None:
+    """After a request: count it and its time, labelled by its route pattern (``unmatched`` for unknown paths)."""
+    start = getattr(g, "metrics_start", None)
+    rule = request.url_rule
+    endpoint = rule.rule if rule is not None else "unmatched"
+    _request_count(endpoint, request.method, str(response.status_code)).inc()
+    if start is not None:
+        _request_latency(endpoint).observe(time.perf_counter() - start)
 
 
 def observe_checks(api: str, outcomes: Iterable[tuple[str, Mapping[str, float]]], policy: Policy) -> None:
     """Count verdicts: ``outcomes`` are (verdict, probabilities) pairs of one request."""
+    thresholds = policy.thresholds
     for verdict, probabilities in outcomes:
-        VERDICTS.labels(verdict, api).inc()
+        _verdict_count(verdict, api).inc()
         for label, probability in probabilities.items():
-            thresholds = policy.thresholds.get(label)
-            if thresholds is not None:
-                LABEL_VERDICTS.labels(label, thresholds.verdict(probability).value).inc()
+            t = thresholds.get(label)
+            if t is not None:
+                _label_verdict_count(label, t.verdict(probability).value).inc()
 
 
 def observe_write_group(writes: int) -> None:

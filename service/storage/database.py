@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import StorageError
 from .schema import MIGRATIONS, Migration
 
@@ -59,8 +61,13 @@ def current_month() -> str:
 
 
 def dumps(value: Any) -> str:
-    """How JSON columns are written: compact, UTF-8 kept as is."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """How JSON columns are written: compact, UTF-8 kept as is (orjson, a few times faster than the standard library
+    for a check's scores and reasons; the standard library for what orjson refuses, such as integers beyond 64
+    bits; NaN and infinities as null)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class Database:

@@ -412,3 +412,9 @@ def test_without_a_key_cache_every_request_reads_the_key(tmp_path, tiny_model_pa
 def test_a_key_cache_time_out_of_range_is_refused(tmp_path, tiny_model_path, value):
     with pytest.raises(ConfigError, match="KEY_CACHE_SECONDS must be in"):
         make_app(tmp_path / "instance", tiny_model_path, KEY_CACHE_SECONDS=value)
+
+
+def test_an_api_call_opens_no_session(client, auth):
+    """API calls carry no cookie and get none: Flask's session is not even read for them."""
+    response = client.post(CHECK, json={"text": "hello"}, headers=auth)
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers

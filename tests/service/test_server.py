@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -153,6 +154,20 @@ def test_a_whole_server_killed_under_load_keeps_every_acknowledged_check(tmp_pat
     assert len(acknowledged) >= 100 and acknowledged <= stored
     assert store.integrity_check() == "ok"
     assert store.comments.count(site_id) == store.usage.get(site_id).api_calls
+
+
+def test_every_answer_arrives_whole_in_one_send_or_by_sendfile(server):
+    """gunicorn's headers leave with the body: a JSON answer, a bodiless 204 and a static file (sent with
+    sendfile) all arrive whole, on one keep-alive connection."""
+    static = (Path(__file__).resolve().parents[2] / "service" / "static" / "moderate.css").read_bytes()
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        for _ in range(3):
+            assert http.get("/healthz").json() == {"status": "ok"}
+            options = http.options("/v1/comments/check")
+            assert options.status_code == 204 and options.content == b"" and "POST" in options.headers["Allow"]
+            css = http.get("/static/moderate.css")
+            assert css.status_code == 200 and css.content == static
+            assert int(css.headers["Content-Length"]) == len(static)
 
 
 def test_a_key_revoked_by_another_process_is_refused_by_every_worker(server, db):
