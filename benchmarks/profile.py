@@ -20,10 +20,26 @@ machine disturbs them less; a stage whose entry point no longer exists is report
 "other".
 
 **Service** (in this process, no HTTP server): ``POST /v1/comments/check`` through the real app (``create_app`` with a
-fresh SQLite instance, or ``--database postgresql://...``) and Werkzeug's test client, thread CPU per check by stage:
-authentication (the key lookup), parse (body and fields), model and policy lookup, score, write (storing the check
-and counting it), metrics, JSON encoding, and other (Flask's dispatch, request ids, the test client). What gunicorn
-and the socket cost on top is the difference to ``benchmarks/service_load.py``'s server CPU per check.
+fresh SQLite instance, or ``--database postgresql://...``), called as gunicorn calls it (a WSGI environ with the
+headers a client sends, the body in memory), thread CPU per check by stage:
+
+=======================  =================================================================================
+authentication           ``service.auth.site_for_key``: the key's site (the key cache, or the database)
+parse                    ``payloads.read_json`` and ``native._item``: the body and its fields
+model and policy lookup  ``Checker.moderator_and_policy``: the site's Moderator and effective Policy
+score                    ``Moderator.score`` (the library, reasons included where the API answers them)
+stored row               ``Checker._row``: the row of the check (its JSON columns)
+write                    ``CommentTable.record``: storing the check and counting it (the grouped writer)
+metrics                  ``service.metrics`` ``start_request``, ``count_request`` and ``observe_checks``
+JSON encoding            ``native.jsonify``
+request hooks            ``service.headers`` ``options`` and ``secure`` (and the request id, in "other")
+session                  ``SessionCookies.open_session`` / ``save_session`` (Flask's session, unused by the API)
+other                    Flask's and Werkzeug's dispatch: request context, routing, the response object
+=======================  =================================================================================
+
+One at a time, alone, every check commits its own transaction; under load the writer groups them (see
+``benchmarks/service_load.py``). What gunicorn, gevent and the socket cost on top is the difference to
+``service_load.py``'s server CPU per check.
 
 It prints tables; with ``--out PATH`` it also writes the figures there as JSON.
 """
@@ -32,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -48,7 +65,10 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 HERE = Path(__file__).resolve().parent
 
 LIBRARY_STAGES = ("normalisation", "n-gram hashing", "sparse dot product", "calibration", "verdict", "reasons")
-SERVICE_STAGES = ("authentication", "parse", "model and policy lookup", "score", "write", "metrics", "JSON encoding")
+SERVICE_STAGES = (
+    "authentication", "parse", "model and policy lookup", "score", "stored row", "write", "metrics", "JSON encoding",
+    "request hooks", "session",
+)
 
 
 class StageClock:
@@ -193,7 +213,7 @@ def profile_service(model: str | None, n: int, repeat: int, database: str | None
     from importlib.metadata import version
 
     from moderation import Moderator
-    from service import checks, create_app, native
+    from service import checks, create_app, headers as headers_module, metrics, native, signin
     from service import auth as auth_module
     from service.storage import comments as comments_module
 
@@ -208,9 +228,24 @@ def profile_service(model: str | None, n: int, repeat: int, database: str | None
     storage = app.extensions["moderation.storage"]
     site = storage.sites.create(f"https://profile-{os.getpid()}-{time.time_ns()}.example.com")
     key, _ = storage.keys.create(site.id)
-    http = app.test_client()
-    headers = {"Authorization": f"Bearer {key}"}
-    bodies = [json.dumps({"text": t}) for t in texts]
+    bodies = [json.dumps({"text": t}).encode("utf-8") for t in texts]
+
+    def environ(body: bytes) -> dict[str, Any]:
+        """What gunicorn hands the app for one check (headers as a client such as service_load.py sends them)."""
+        return {
+            "REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": "/v1/comments/check", "QUERY_STRING": "",
+            "RAW_URI": "/v1/comments/check", "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "50000", "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+            "HTTP_HOST": "127.0.0.1:8000", "HTTP_AUTHORIZATION": f"Bearer {key}", "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+        }
+
+    statuses: list[str] = []
+
+    def start_response(status: str, response_headers: list, exc_info: Any = None) -> None:
+        statuses.append(status)
 
     clock = StageClock(time.thread_time)
     clock.wrap(auth_module, "site_for_key", "authentication")
@@ -218,15 +253,25 @@ def profile_service(model: str | None, n: int, repeat: int, database: str | None
     clock.wrap(native, "_item", "parse")
     clock.wrap(checks.Checker, "moderator_and_policy", "model and policy lookup")
     clock.wrap(Moderator, "score", "score")
+    clock.wrap(checks.Checker, "_row", "stored row")
     clock.wrap(comments_module.CommentTable, "record", "write")
     clock.wrap(checks, "observe_checks", "metrics")
+    clock.wrap(metrics, "start_request", "metrics")
+    clock.wrap(metrics, "count_request", "metrics")
     clock.wrap(native, "jsonify", "JSON encoding")
+    clock.wrap(headers_module, "options", "request hooks")
+    clock.wrap(headers_module, "secure", "request hooks")
+    clock.wrap(signin.SessionCookies, "open_session", "session")
+    clock.wrap(signin.SessionCookies, "save_session", "session")
 
-    def post_all(selected: list[str]) -> None:
+    def post_all(selected: list[bytes]) -> None:
         for body in selected:
-            response = http.post("/v1/comments/check", data=body, headers=headers, content_type="application/json")
-            if response.status_code != 200:
-                raise SystemExit(f"check answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+            statuses.clear()
+            answer = app(environ(body), start_response)
+            data = b"".join(answer)
+            getattr(answer, "close", lambda: None)()
+            if not statuses or not statuses[0].startswith("200"):
+                raise SystemExit(f"check answered {statuses}: {data[:300]!r}")
 
     post_all(bodies[:100])
 
@@ -242,8 +287,8 @@ def profile_service(model: str | None, n: int, repeat: int, database: str | None
     best = _best([run() for _ in range(repeat)])
     clock.restore()
     backend = "PostgreSQL" if database else "SQLite"
-    print(f"\nservice: POST /v1/comments/check in process ({backend}, every check stored), {len(bodies):,} checks, "
-          f"thread CPU, best of {repeat} runs, Flask {version('flask')}")
+    print(f"\nservice: POST /v1/comments/check in process, as gunicorn calls the app ({backend}, every check stored, "
+          f"one at a time), {len(bodies):,} checks, thread CPU, best of {repeat} runs, Flask {version('flask')}")
     rows = _table(f"CPU per check: {sum(best.values()) / len(bodies) * 1000:.3f} ms in the app", best, len(bodies),
                   "us/check", SERVICE_STAGES)
     if clock.missing:
@@ -256,8 +301,9 @@ def profile_service(model: str | None, n: int, repeat: int, database: str | None
         "app_cpu_ms_per_check": round(sum(best.values()) / len(bodies) * 1000, 4),
         "stages": rows,
         "missing_entry_points": clock.missing,
-        "note": "in-process through the Flask test client: gunicorn, sockets and HTTP parsing are not included "
-        "(see benchmarks/service_load.py for server CPU per check over real HTTP)",
+        "note": "in-process, the app called as gunicorn calls it, one check at a time (each its own transaction): "
+        "gunicorn, gevent, sockets and HTTP parsing are not included (see benchmarks/service_load.py for server CPU "
+        "per check over real HTTP, where the writer groups checks)",
     }
 
 
