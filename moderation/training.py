@@ -43,6 +43,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from .errors import InvalidDataError
+from .features import CountCache
 from .model import build_pipeline
 from .persistence import save_model
 from .policy import Policy, Thresholds
@@ -336,6 +337,7 @@ def train(
     progress: bool = True,
     recipe: str = "custom",
     extra_metadata: Mapping[str, Any] | None = None,
+    cache: "CountCache | None" = None,
 ) -> TrainedModel:
     """Fit a model on labeled sources and choose its thresholds on held-out rows.
 
@@ -357,6 +359,9 @@ def train(
         (labels not named use DEFAULT_PRECISION).
     seed : int
         Seeds the validation split; fitting itself is deterministic.
+    cache : CountCache, optional
+        Counts of comments already normalised and hashed (:class:`moderation.features.CountCache`), for training
+        many models on parts of the same corpus; made with the same feature parameters. The model is the same.
 
     Returns
     -------
@@ -410,12 +415,14 @@ def train(
     params = dict(params or {})
     pipeline = build_pipeline(**params)
     say(f"fitting {len(labels)} label(s) on {int(fit_rows.sum()):,} rows from {len(sources)} source(s)")
-    pipeline.fit(
-        data.loc[fit_rows, "text"].tolist(),
-        Y[fit_rows],
-        heads__sample_weight=data.loc[fit_rows, "_weight"].to_numpy(),
-        heads__domains=data.loc[fit_rows, "_domain"].tolist(),
-    )
+    fit_texts = data.loc[fit_rows, "text"].tolist()
+    fit_args = {"sample_weight": data.loc[fit_rows, "_weight"].to_numpy(), "domains": data.loc[fit_rows, "_domain"].tolist()}
+    if cache is None:
+        pipeline.fit(fit_texts, Y[fit_rows], **{f"heads__{k}": v for k, v in fit_args.items()})
+    else:
+        features = pipeline.named_steps["features"]
+        counts = cache.counts(fit_texts)
+        pipeline.named_steps["heads"].fit(features.fit_counts(counts).transform_counts(counts), Y[fit_rows], **fit_args)
     say("fitted")
 
     thresholds: dict[str, dict[str, float]] = {}
@@ -423,7 +430,9 @@ def train(
     threshold_notes: dict[str, Any] = {}
     if held.any():
         val = data.loc[held].reset_index(drop=True)
-        val_X = pipeline.named_steps["features"].transform(val["text"].tolist())
+        features = pipeline.named_steps["features"]
+        val_texts = val["text"].tolist()
+        val_X = features.transform(val_texts) if cache is None else features.transform_counts(cache.counts(val_texts))
         targets = val[list(labels)].copy()
         for label in labels:
             names = (threshold_sources or {}).get(label)
