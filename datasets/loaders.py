@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from moderation.errors import DatasetError
-from moderation.labels import IDENTITY_ATTACK, INSULT, LABELS, SPAM, TOXICITY
+from moderation.labels import IDENTITY_ATTACK, INSULT, LABELS, PROFANITY, SPAM, THREAT, TOXICITY
 
 from .sources import Dataset, get
 from .storage import _resolve_data_dir, verify_files
@@ -387,6 +387,12 @@ def _stormfront(folder: Path, variant: str) -> pd.DataFrame:
 
 
 def _ethos(folder: Path, variant: str) -> pd.DataFrame:
+    if variant == "multilabel":
+        path = folder / "Ethos_Dataset_Multi_Label.csv"
+        raw = _read_csv(path, ("comment", "violence"), sep=";")
+        return pd.DataFrame(
+            {"text": raw["comment"], TOXICITY: 1.0, IDENTITY_ATTACK: 1.0, THREAT: _fraction(raw["violence"], path, "violence")}
+        )
     path = folder / "Ethos_Dataset_Binary.csv"
     raw = _read_csv(path, ("comment", "isHate"), sep=";")
     is_hate = _fraction(raw["isHate"], path, "isHate")
@@ -487,15 +493,32 @@ def _civil_spans(folder: Path, variant: str) -> pd.DataFrame:
     toxic_ids = tally.index[2 * (tally["n_raters"] - tally["n_not"]) > tally["n_raters"]]
     kept = comments[comments["comment_id"].isin(toxic_ids)]
     ids = kept["comment_id"]
-    return pd.DataFrame(
-        {
-            "text": kept["comment_text"],
-            TOXICITY: 1.0,
-            INSULT: np.where(ids.isin(agreed["Insult"]), 1.0, np.nan),
-            IDENTITY_ATTACK: np.where(ids.isin(agreed["Identity based Attack"]), 1.0, np.nan),
-            "n_raters": ids.map(raters).astype("int64"),
-        }
-    )
+    # Within toxic posts every type has positives and negatives: the share of the raters who called the post toxic
+    # and marked a span of that type estimates P(type | toxic).
+    marking = typed.groupby(["comment_id", "kind"])["annotation"].nunique()
+    toxic_raters = ids.map(tally["n_raters"] - tally["n_not"]).to_numpy(dtype="float64")
+    frame = {
+        "text": kept["comment_text"],
+        TOXICITY: 1.0,
+        INSULT: np.where(ids.isin(agreed["Insult"]), 1.0, np.nan),
+        IDENTITY_ATTACK: np.where(ids.isin(agreed["Identity based Attack"]), 1.0, np.nan),
+        THREAT: np.where(ids.isin(agreed["Threat"]), 1.0, np.nan),
+        PROFANITY: np.where(ids.isin(agreed["Profane/Obscene"]), 1.0, np.nan),
+        "n_raters": ids.map(raters).astype("int64"),
+    }
+    for column, kind in _SHARE_COLUMNS.items():
+        counts = ids.map(marking.xs(kind, level="kind") if kind in marking.index.get_level_values("kind") else {})
+        frame[column] = np.minimum(counts.fillna(0).to_numpy(dtype="float64") / toxic_raters, 1.0)
+    return pd.DataFrame(frame)
+
+
+#: Extra columns of the toxic-spans set: per span type, the share of the post's toxic-voting raters who marked it.
+_SHARE_COLUMNS = {
+    "insult_share": "Insult",
+    "identity_attack_share": "Identity based Attack",
+    "threat_share": "Threat",
+    "profanity_share": "Profane/Obscene",
+}
 
 
 _READERS: dict[str, Callable[[Path, str], pd.DataFrame]] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from moderation.errors import DatasetError
-from moderation.labels import IDENTITY_ATTACK, INSULT, SPAM, TOXICITY
+from moderation.labels import IDENTITY_ATTACK, INSULT, PROFANITY, SPAM, THREAT, TOXICITY
 
 __all__ = ["DataFile", "Dataset", "catalogue", "get"]
 
@@ -631,7 +631,6 @@ _CATALOGUE: tuple[Dataset, ...] = (
                 "Ethos_Dataset_Multi_Label.csv",
                 "488c72a1582abdaf489a6e9eceeebba505447a00a25bd02e72fd6a56f9a3d83d",
                 62836,
-                "extra",
                 url=_raw(*_ETHOS, "ethos/ethos_data/Ethos_Dataset_Multi_Label.csv"),
             ),
             DataFile(
@@ -642,11 +641,13 @@ _CATALOGUE: tuple[Dataset, ...] = (
                 url=_raw(*_ETHOS, "README.md"),
             ),
         ),
-        variants=(("standard", ("Ethos_Dataset_Binary.csv",)),),
-        labels=(TOXICITY, IDENTITY_ATTACK),
+        variants=(("standard", ("Ethos_Dataset_Binary.csv",)), ("multilabel", ("Ethos_Dataset_Multi_Label.csv",))),
+        labels=(TOXICITY, IDENTITY_ATTACK, THREAT),
         label_mapping=(
-            (TOXICITY, "isHate, kept as the fraction of annotators (the protocol thresholds at 0.5)"),
-            (IDENTITY_ATTACK, "isHate (fraction)"),
+            (TOXICITY, "isHate, kept as the fraction of annotators (the protocol thresholds at 0.5); 1 in the "
+             "multilabel variant, whose comments are all hateful"),
+            (IDENTITY_ATTACK, "isHate (fraction); 1 in the multilabel variant"),
+            (THREAT, "multilabel variant only: violence (fraction of annotators); NaN in the binary file"),
         ),
         license="GPL-3.0",
         commercial_use=False,
@@ -656,7 +657,11 @@ _CATALOGUE: tuple[Dataset, ...] = (
         source=f"{_ETHOS[0]}@{_ETHOS[1]} ethos/ethos_data/",
         citation="Mollas, I., Chrysopoulou, Z., Karlos, S., Tsoumakas, G. (2022). ETHOS: a multi-label hate speech "
         "detection dataset. Complex & Intelligent Systems. doi:10.1007/s40747-021-00608-2",
-        quirks=("Semicolon-separated, no trailing newline; isHate is a fraction in [0, 1].",),
+        quirks=(
+            "Semicolon-separated, no trailing newline; isHate is a fraction in [0, 1].",
+            "The multilabel file holds the 433 hateful comments again, with violence, directed_vs_generalized and "
+            "the targets as fractions: variant='multilabel' (evaluation of threat among hateful comments).",
+        ),
     ),
     Dataset(
         id="civil_spans",
@@ -727,7 +732,7 @@ _CATALOGUE: tuple[Dataset, ...] = (
             ),
         ),
         variants=(("standard", ("comments.csv", "annotations.csv", "spans.csv")),),
-        labels=(TOXICITY, INSULT, IDENTITY_ATTACK),
+        labels=(TOXICITY, INSULT, IDENTITY_ATTACK, THREAT, PROFANITY),
         label_mapping=(
             (
                 TOXICITY,
@@ -744,8 +749,10 @@ _CATALOGUE: tuple[Dataset, ...] = (
                 "1 if some character lies inside an 'Identity based Attack' span of a strict majority of the "
                 "post's raters (same rule), else NaN",
             ),
+            (THREAT, "1 if some character lies inside a Threat span of a strict majority (same rule), else NaN"),
+            (PROFANITY, "1 if some character lies inside a Profane/Obscene span of a strict majority (same rule), else NaN"),
         ),
-        extra_columns=("n_raters",),
+        extra_columns=("n_raters", "insult_share", "identity_attack_share", "threat_share", "profanity_share"),
         license="CC0 1.0",
         commercial_use=True,
         license_note="CC0 waives all rights; the underlying Civil Comments are CC0 too.",

@@ -19,6 +19,7 @@ from .errors import (
     ModelVersionError,
     ModerationError,
     NotFittedError,
+    UnknownLabelError,
 )
 from .labels import LABELS
 from .moderator import Comment, Moderator, Reason, Scores
@@ -41,5 +42,6 @@ __all__ = [
     "ModelVersionError",
     "ModelChecksumError",
     "NotFittedError",
+    "UnknownLabelError",
     "DatasetError",
 ]

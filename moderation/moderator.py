@@ -23,14 +23,16 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from .errors import InvalidCommentError, ModelFileError
+from .errors import InvalidCommentError, ModelFileError, UnknownLabelError
 from .features import META_FEATURES, Analysis, CommentFeatures
+from .labels import LABELS as _KNOWN_LABELS
 from .model import LabelHeads, sigmoid
 from .persistence import load_model
 from .policy import Policy, Thresholds, Verdict
+from .reasons import text_units
 from .text import PLACEHOLDERS, find_urls, normalise, url_domain
 
-__all__ = ["Comment", "Reason", "Scores", "Moderator", "default_model_path", "METADATA_FIELDS"]
+__all__ = ["Comment", "Reason", "Scores", "Moderator", "default_model_path", "METADATA_FIELDS", "SPAM_METADATA_FIELDS"]
 
 #: What a :class:`Comment` may carry besides its text, in Akismet's terms.
 METADATA_FIELDS = (
@@ -44,6 +46,14 @@ METADATA_FIELDS = (
     "comment_type",
     "created_at",
 )
+
+
+#: Metadata fields the spam label can read: a spammer's advert often sits in the author's name and URL, with a
+#: generic compliment as the comment ("Great post!" by "cheap pills" at cheap-pills.example).
+SPAM_METADATA_FIELDS = ("author", "author_url", "author_email")
+
+#: How those fields are named in a reason.
+_FIELD_NAMES = {"author": "author name", "author_url": "author URL", "author_email": "author e-mail domain"}
 
 
 @dataclass(frozen=True)
@@ -153,7 +163,12 @@ class Scores:
     normalised: str = field(default="", repr=False)
 
     def __getitem__(self, label: str) -> float:
-        return self.probabilities[label]
+        try:
+            return self.probabilities[label]
+        except KeyError:
+            raise UnknownLabelError(
+                f"this model does not score {label!r}; it scores {', '.join(self.probabilities)}"
+            ) from None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,6 +218,9 @@ class Moderator:
     domain : str or None, optional
         Score every label as this training domain (e.g. ``"olid"`` for tweets); by default each label is scored
         as the model's metadata says (news comments, for the shipped model). See :class:`~moderation.model.LabelHeads`.
+    spam_metadata : sequence of str, optional
+        Metadata fields of a :class:`Comment` whose text the spam label reads as well as the comment's (some of
+        ``SPAM_METADATA_FIELDS``); by default those the model's sidecar names (``"spam_metadata"``).
 
     Examples
     --------
@@ -219,6 +237,7 @@ class Moderator:
         metadata: Mapping[str, Any],
         policy: Policy | None = None,
         domain: str | None | object = "default",
+        spam_metadata: Sequence[str] | None = None,
     ):
         features, heads = pipeline.named_steps.get("features"), pipeline.named_steps.get("heads")
         if not isinstance(features, CommentFeatures) or not isinstance(heads, LabelHeads):
@@ -229,6 +248,11 @@ class Moderator:
         self._heads: LabelHeads = heads
         self.labels: tuple[str, ...] = tuple(heads.labels_)
         self.domain = domain
+        fields_ = self.metadata.get("spam_metadata", ()) if spam_metadata is None else spam_metadata
+        unknown = [f for f in fields_ if f not in SPAM_METADATA_FIELDS]
+        if unknown:
+            raise ModelFileError(f"spam_metadata names {unknown}; the fields spam can read are {SPAM_METADATA_FIELDS}")
+        self.spam_metadata: tuple[str, ...] = tuple(fields_) if "spam" in self.labels else ()
         self.policy = policy or Policy(
             {
                 label: Thresholds(**t)
@@ -252,6 +276,21 @@ class Moderator:
         pipeline, meta = load_model(default_model_path() if path is None else path, verify=verify)
         return cls(pipeline, meta, domain=domain)
 
+    def require(self, *labels: str) -> None:
+        """Check that this model scores every one of ``labels``.
+
+        Raises
+        ------
+        UnknownLabelError
+            Naming the first label the model does not score, and the labels it does.
+        """
+        for label in labels:
+            if label not in self.labels:
+                raise UnknownLabelError(
+                    f"this model does not score {label!r}; it scores {', '.join(self.labels)}"
+                    + (" (an older or a commercial model may lack newer labels)" if label in _KNOWN_LABELS else "")
+                )
+
     @property
     def version(self) -> str:
         """The model's identifier, as recorded in its sidecar."""
@@ -263,6 +302,21 @@ class Moderator:
         occ, _ = self._features.occurrences(texts)
         logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
         return sigmoid(logits), occ.normalised
+
+    def _spam_text(self, comment: Comment, text: str) -> tuple[str, list[tuple[int, int, str]]] | None:
+        """The comment's text followed by the metadata the spam label reads, and where each field stands in it;
+        None when the comment has none of those fields."""
+        parts, places, at = [text], [], len(text) + 1
+        for name in self.spam_metadata:
+            value = getattr(comment, name)
+            if name == "author_email" and value:
+                value = value.rsplit("@", 1)[1] if "@" in value else ""
+            value = " ".join(str(value or "").split())[:300]
+            if value:
+                parts.append(value)
+                places.append((at, at + len(value), name))
+                at += len(value) + 1
+        return ("\n".join(parts), places) if places else None
 
     def _rule_reasons(self, comment: Comment, normalised: str, policy: Policy) -> list[Reason]:
         reasons = []
@@ -320,6 +374,13 @@ class Moderator:
         logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
         probabilities = {label: float(p) for label, p in zip(self.labels, sigmoid(logits)[0])}
         normalised = occ.normalised
+        spam_text = self._spam_text(comment, text) if self.spam_metadata else None
+        spam_analysis = None
+        if spam_text is not None:
+            spam_analysis = self._features.analyze(spam_text[0]) if explain else None
+            spam_occ = spam_analysis.occurrences if spam_analysis else self._features.occurrences([spam_text[0]])[0]
+            spam_logits = self._heads.decision_from_occurrences(spam_occ, self._features.n_features, self.domain)
+            probabilities["spam"] = float(sigmoid(spam_logits)[0, self.labels.index("spam")])
         rules = self._rule_reasons(comment, normalised[0], policy)
         verdict, flagged = policy.decide(probabilities, forced=Verdict.REJECT if rules else None)
         for reason in rules:
@@ -327,8 +388,29 @@ class Moderator:
                 flagged.append(reason.label)
         reasons: list[Reason] = list(rules)
         if analysis is not None and flagged:
-            reasons.extend(self._explain(comment.text, analysis, flagged, top))
+            text_labels = [label for label in flagged if label != "spam" or spam_analysis is None]
+            reasons.extend(self._explain(comment.text, analysis, text_labels, top))
+            if spam_analysis is not None and "spam" in flagged:
+                reasons.extend(self._metadata_reasons(spam_text, comment.text, spam_analysis, top))
         return Scores(probabilities, verdict, tuple(flagged), tuple(reasons), self.version, normalised[0])
+
+    def _metadata_reasons(
+        self, spam_text: tuple[str, list[tuple[int, int, str]]], text: str, analysis: Analysis, top: int
+    ) -> list[Reason]:
+        """Spam reasons when the spam label also read metadata: words of the metadata are named by their field."""
+        combined, places = spam_text
+        out = []
+        for reason in self._explain(combined, analysis, ["spam"], top):
+            field = next((name for a, b, name in places if reason.start is not None and a <= reason.start < b), None)
+            if field is None and reason.kind == "text" and reason.start is None and reason.feature:
+                # a word the locator could not place: name the field it came from if only one holds it
+                field = next((n for a, b, n in places if reason.feature in normalise(combined[a:b])), None)
+            if field is not None:
+                surface = reason.text or reason.feature or ""
+                reason = Reason("spam", "signal", f'{_FIELD_NAMES[field]} "{surface}"', reason.weight, reason.feature)
+            if all(r.description != reason.description for r in out):
+                out.append(reason)
+        return out
 
     def score_many(
         self,
@@ -369,6 +451,17 @@ class Moderator:
             parts.append(probs)
             normalised.extend(norm)
         probs = np.vstack(parts) if parts else np.zeros((0, len(self.labels)))
+        if self.spam_metadata:
+            with_metadata = [(i, self._spam_text(c, t)) for i, (c, t) in enumerate(zip(items, texts))]
+            with_metadata = [(i, st[0]) for i, st in with_metadata if st is not None]
+            if with_metadata:
+                rows = np.array([i for i, _ in with_metadata])
+                spam_probs = np.vstack([
+                    self._probabilities([t for _, t in with_metadata[k : k + batch_size]])[0]
+                    for k in range(0, len(with_metadata), batch_size)
+                ])
+                j = self.labels.index("spam")
+                probs[rows, j] = spam_probs[:, j]
         frame = pd.DataFrame(probs, columns=list(self.labels), index=index)
         frame["verdict"] = self._verdicts(probs, items, normalised, policy)
         return frame
@@ -399,18 +492,16 @@ class Moderator:
         and word n-gram and every signal. Each n-gram's contribution is shared among the characters it covers
         and summed per word of the normalised text; words are then located in the original comment.
         """
-        if label not in self.labels:
-            raise InvalidCommentError(f"unknown label {label!r}; this model scores {list(self.labels)}")
+        self.require(label)
         comment = Comment.coerce(comment)
         return self._explain(comment.text, self._features.analyze(comment.text), [label], top)
 
     def _explain(self, original: str, analysis: Analysis, labels: Sequence[str], top: int) -> list[Reason]:
         occ = analysis.occurrences  # one analysis and one token index serve every label
-        size = len(analysis.padded)
-        lengths = np.maximum(analysis.end - analysis.start, 1)
         tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(analysis.padded)]
         tokens = [t for t in tokens if any(ch.isalnum() for ch in t[2])]
         bounds = np.array([[a, b] for a, b, _ in tokens], dtype=np.int64).reshape(-1, 2)
+        words = [t[2] for t in tokens]
         locator = _Locator(original)
         weights_all = self._heads.scoring_weights(self.domain)[0]
         gathered = np.take(weights_all.T, occ.bucket, axis=0)  # bucket-major: one gather for every label
@@ -419,25 +510,38 @@ class Moderator:
             j = self.labels.index(label)
             weights = weights_all[j]
             contribution = occ.value * gathered[:, j].astype(np.float64)
-            diff = np.zeros(size + 1)
-            np.add.at(diff, analysis.start, contribution / lengths)
-            np.add.at(diff, analysis.end, -contribution / lengths)
-            cumulative = np.concatenate([[0.0], np.cumsum(np.cumsum(diff)[:size])])
-            per_token = cumulative[bounds[:, 1]] - cumulative[bounds[:, 0]] if len(bounds) else np.zeros(0)
-            candidates: list[tuple[float, str, str | None]] = [
-                (float(w), "text", tokens[k][2]) for k, w in enumerate(per_token) if w >= 0.05
-            ]
+            # Words and phrases (see moderation.reasons): never a function word alone, and an identity term only
+            # when nothing else in the comment carried the score.
+            units = [u for u in text_units(bounds, words, analysis.start, analysis.end, contribution)
+                     if u.weight >= 0.05 and u.has_content]
+            if label != "spam" and any(not u.only_identity for u in units):
+                units = [u for u in units if not u.only_identity]
+            candidates: list[tuple[float, str, Any]] = [(u.weight, "text", u) for u in units]
             meta_weights = occ.meta[0] * weights[self._features.n_features :].astype(np.float64)
             candidates += [(float(w), "signal", name) for name, w in zip(META_FEATURES, meta_weights) if w >= 0.05]
             candidates.sort(key=lambda c: -c[0])
-            # Name what mattered: words far weaker than the strongest one ("are", "the") are left out.
+            # Name what mattered: words far weaker than the strongest one are left out.
             floor = candidates[0][0] / 3 if candidates else 0.0
             for weight, kind, what in [c for c in candidates if c[0] >= floor][:top]:
                 if kind == "signal":
                     reasons.append(Reason(label, "signal", _SIGNAL_TEXT[what](analysis.stats), weight, what))
+                elif what.is_phrase and not any(w in PLACEHOLDERS for w in what.words):
+                    reasons.append(self._phrase_reason(label, what.words, weight, original, locator))
                 else:
-                    reasons.append(self._text_reason(label, what, weight, original, locator))
+                    word = next((w for w in what.words if w in PLACEHOLDERS), what.words[0])
+                    reasons.append(self._text_reason(label, word, weight, original, locator))
         return reasons
+
+    def _phrase_reason(
+        self, label: str, words: Sequence[str], weight: float, original: str, locator: "_Locator"
+    ) -> Reason:
+        located = locator.find_phrase(words)
+        phrase = " ".join(words)
+        if located is None:
+            return Reason(label, "text", f'"{phrase}"', weight, phrase)
+        start, end = located
+        surface = original[start:end]
+        return Reason(label, "text", f'"{surface}"', weight, phrase, surface, start, end)
 
     def _text_reason(self, label: str, word: str, weight: float, original: str, locator: "_Locator") -> Reason:
         if word in PLACEHOLDERS:
@@ -476,13 +580,28 @@ class _Locator:
             self._words[i] = _TOKEN.findall(normalise(self.original[start:end]))
         return self._words[i]
 
-    def find(self, word: str) -> tuple[int, int] | None:
+    def find_phrase(self, words: Sequence[str]) -> tuple[int, int] | None:
+        """From the first word of the phrase to its last, each found after the one before."""
+        first = self.find(words[0])
+        if first is None:
+            return None
+        end = first[1]
+        for word in words[1:]:
+            found = self.find(word, after=end)
+            if found is None or found[0] - end > 40:
+                return None
+            end = found[1]
+        return first[0], end
+
+    def find(self, word: str, after: int = 0) -> tuple[int, int] | None:
         # Most reason words stand in the comment as written: find those without normalising anything.
         if word.isascii():
-            literal = re.search(rf"(?<![\w']){re.escape(word)}(?![\w'])", self.original, re.I)
+            literal = re.compile(rf"(?<![\w']){re.escape(word)}(?![\w'])", re.I).search(self.original, after)
             if literal:
                 return literal.span()
         for i, (start, end) in enumerate(self.tokens):
+            if start < after:
+                continue
             if word in self._words_of(i):
                 piece = self.original[start:end]
                 lead = len(piece) - len(piece.lstrip(self._PUNCT))
@@ -494,7 +613,7 @@ class _Locator:
         # Spaced-out letters ("f u c k"): join runs of short tokens.
         tokens = self.tokens
         for i in range(len(tokens)):
-            if tokens[i][1] - tokens[i][0] > 2:
+            if tokens[i][1] - tokens[i][0] > 2 or tokens[i][0] < after:
                 continue
             for j in range(i + 2, min(i + 24, len(tokens)) + 1):
                 if tokens[j - 1][1] - tokens[j - 1][0] > 2:

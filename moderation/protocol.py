@@ -225,6 +225,7 @@ def run_cross_source(
     params: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
     cache: CountCache | None = None,
+    also_as: Sequence[str | None] = (),
 ) -> ProtocolResult:
     """The cross-source table: train ``chosen`` without each dataset and score that dataset as a new site's comments.
 
@@ -241,6 +242,9 @@ def run_cross_source(
         Overrides of the recipe's model parameters.
     cache : CountCache, optional
         Reused counts (see :func:`count_cache`).
+    also_as : sequence of str or None
+        Also score every row as these training domains (None: the shared weights alone), reported as
+        ``label@domain`` (``label@shared``) beside the default: what the domain machinery does to a new site.
 
     Returns
     -------
@@ -274,19 +278,25 @@ def run_cross_source(
             f"({sum(len(s.data) for s in sources):,} rows), scoring {', '.join(t.name for t in items)}")
         model = train(sources, labels=part.labels, params=merged, recipe=part.name,
                       threshold_sources=part.threshold_sources, precision=part.precision, progress=False, cache=cache)
-        moderator = model.moderator()
+        from .moderator import Moderator
+
+        runs = [("default", model.moderator())]
+        runs += [(d, Moderator(model.pipeline, model.metadata, domain=d)) for d in also_as]
         for t in items:
             frame = frames[t.dataset]
             positions = scored[t.name]
             y = (pd.to_numeric(frame[t.target], errors="coerce").to_numpy()[positions] >= 0.5).astype(float)
-            scores = moderator.score_many(frame["text"].iloc[positions].tolist())
-            for label in t.labels:
-                if label not in moderator.labels:
-                    continue
-                m = metrics_for(y, scores[label].to_numpy(), moderator.policy.thresholds.get(label))
-                folds.append({"task": t.name, "label": label, "round": 0, "scheme": "cross-source", "group": None,
-                              "kind": t.kind, "in_mean": t.in_mean, "headline": label == t.labels[0],
-                              "trained_without": list(excluded), **m})
+            texts = frame["text"].iloc[positions].tolist()
+            for scored_as, moderator in runs:
+                scores = moderator.score_many(texts)
+                for label in t.labels:
+                    if label not in moderator.labels:
+                        continue
+                    m = metrics_for(y, scores[label].to_numpy(), moderator.policy.thresholds.get(label))
+                    name = label if scored_as == "default" else f"{label}@{scored_as or 'shared'}"
+                    folds.append({"task": t.name, "label": name, "round": 0, "scheme": "cross-source", "group": None,
+                                  "kind": t.kind, "in_mean": t.in_mean and scored_as == "default",
+                                  "headline": label == t.labels[0], "trained_without": list(excluded), **m})
     return ProtocolResult(folds, summarise_cross_source(folds), time.perf_counter() - started)
 
 

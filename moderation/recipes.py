@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidDataError
@@ -43,6 +44,14 @@ class Ingredient:
     fill: Mapping[str, float] = field(default_factory=dict)
     split: str | None = "train"  # for datasets with a fixed split, the side to train on
     max_effective_rows: int | None = 10_000
+    # Labels taught by positives only: a hate corpus's "not hateful" rows are often rude, so they are no evidence
+    # of "not toxic"; its hateful rows still are toxic.
+    positives_only: tuple[str, ...] = ()
+    # Labels read from another column of the loaded dataset (the toxic spans' per-type shares).
+    columns: Mapping[str, str] = field(default_factory=dict)
+    # Labels that are 0 wherever this source says a comment is not toxic (and says nothing about the label): a
+    # comment that is not toxic makes no threat; in corpora whose "toxic" covers swearing, it is not profane either.
+    zero_when_not_toxic: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,12 +162,19 @@ def domain_of(chosen: Recipe, dataset: str) -> str | None:
 def _prepare(frame: pd.DataFrame, ingredient: Ingredient) -> pd.DataFrame:
     out = pd.DataFrame({"text": frame["text"].to_numpy()})
     for label in LABELS:
-        if label in ingredient.labels and label in frame:
-            out[label] = pd.to_numeric(frame[label], errors="coerce").to_numpy()
+        column = ingredient.columns.get(label, label)
+        if label in ingredient.labels and column in frame:
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy()
+            if label in ingredient.positives_only:
+                values = np.where(values >= 0.5, values, np.nan)
+            out[label] = values
         elif label in ingredient.fill:
             out[label] = ingredient.fill[label]
         else:
             out[label] = float("nan")
+    not_toxic = (out[TOXICITY] < 0.5).to_numpy()
+    for label in ingredient.zero_when_not_toxic:
+        out.loc[not_toxic & out[label].isna().to_numpy(), label] = 0.0
     keep = out[list(LABELS)].notna().any(axis=1) & (out["text"].str.strip() != "")
     return out[keep].reset_index(drop=True)
 

@@ -12,7 +12,9 @@ What it undoes, in order:
 5. case (casefold);
 6. look-alike letters: Cyrillic and Greek homoglyphs inside otherwise Latin words;
 7. URLs, e-mail addresses and @mentions become placeholder tokens (a URL keeps its domain);
-8. leetspeak inside words (``id10t`` -> ``idiot``, ``b!tch``, ``a$$``);
+8. leetspeak inside words (``id10t`` -> ``idiot``, ``b!tch``, ``a$$``), and masked words: a word whose letters are
+   partly replaced by ``*`` or ``#`` is read as the one profane word or slur it can spell (``f*ck``, ``f***``,
+   ``sh*t``, ``a**hole``, ``f***ing`` -> ``fuck``, ``fuck``, ``shit``, ``asshole``, ``fucking``);
 9. spaced-out words (``f u c k``, ``f.u.c.k``) are joined;
 10. stretched letters (``fuuuuck``, ``stuuupid``) are shortened;
 11. digits become ``0`` (numbers keep their shape, not their value) and white space is collapsed.
@@ -126,6 +128,40 @@ _LEET_DIGIT_EDGE = re.compile(
     r"|(?<=[a-z]{3})[013](?![\w$@])"  # three letters, then 0, 1 or 3: asshol3, 1mb3c1l3 (not mp3, covid19)
 )
 _LEET_DIGIT_GATE = re.compile(r"[0134579!][a-z]{3}|[a-z][0134579]{2,3}\b|[a-z]{3}[013]\b")
+
+# Masked words: letters, at least one "*" or "#" standing for letters, starting with a letter ("f*ck", "f***",
+# "a**hole"); "*emphasis*" and "#hashtag" start with the mask and are left alone.
+_MASKED = re.compile(r"(?<![\w*#])[a-z][a-z*#]*[*#][a-z*#]*(?![\w*#])")
+# The words a mask may stand for, in order of preference where a shape fits several ("s**t": shit before slut).
+_MASKABLE_STEMS = (
+    "fuck shit ass bitch cunt dick cock piss crap damn hell bastard prick twat wank slut whore pussy bollocks "
+    "motherfuck bullshit asshole arsehole dickhead shithead jackass dumbass fag faggot nigger nigga retard "
+    "tranny dyke kike spic chink"
+).split()
+_MASK_SUFFIXES = ("", "s", "es", "ing", "in", "er", "ers", "ed", "y", "ty", "head", "hole", "face", "wit", "off")
+
+
+def _maskable_words() -> dict[tuple[int, str], list[str]]:
+    by_shape: dict[tuple[int, str], list[str]] = {}
+    for stem in _MASKABLE_STEMS:
+        for suffix in _MASK_SUFFIXES:
+            word = stem + suffix
+            key = (len(word), word[0])
+            if word not in by_shape.get(key, []):
+                by_shape.setdefault(key, []).append(word)
+    return by_shape
+
+
+_MASKABLE = _maskable_words()
+
+
+def _unmask(match: re.Match[str]) -> str:
+    token = match.group(0)
+    for word in _MASKABLE.get((len(token), token[0]), ()):
+        if all(t in "*#" or t == w for t, w in zip(token, word)):
+            return word
+    return token
+
 
 # Letters rarely doubled in English are squeezed from two repeats; any other character from three.
 _STRETCH = re.compile(r"(\D)\1+")
@@ -266,6 +302,8 @@ def normalise_with_stats(text: str) -> tuple[str, TextStats]:
     if "@" in text:
         text, n_mentions = _MENTION.subn(" zzmention ", text)
 
+    if "*" in text or "#" in text:
+        text = _MASKED.sub(_unmask, text)
     if _LEET_GATE.search(text):
         text = _LEET_INNER.sub(_leet, text)
     if "$" in text or "@" in text:

@@ -516,6 +516,8 @@ def evaluate(
         if unknown:
             raise InvalidDataError(f"label_map names label(s) {unknown} this model does not score {list(moderator.labels)}")
         frame = frame.rename(columns=dict(label_map))
+    if label_columns is not None:
+        moderator.require(*label_columns)
     if label_columns is None:
         label_columns = [c for c in moderator.labels if c in frame.columns]
         if not label_columns:

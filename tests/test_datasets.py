@@ -207,14 +207,15 @@ def test_loader_returns_the_standard_schema(name):
     assert list(df.columns) == [*COLUMNS, *entry.extra_columns]
     assert isinstance(df.index, pd.RangeIndex) and len(df) > 0
     assert all(isinstance(t, str) for t in df["text"])
+    variants = [fixture(name, variant=v) for v, _ in entry.variants]
     for label in LABELS:
         assert df[label].dtype == np.float64
         values = df[label].dropna()
         assert values.between(0, 1).all()
         if label in entry.labels:
-            assert len(values) > 0, label
+            assert any(v[label].notna().any() for v in variants), label
         else:
-            assert df[label].isna().all(), label
+            assert all(v[label].isna().all() for v in variants), label
     assert (df["source"] == name).all()
     assert set(df["split"]) <= {"train", "test", None}
     assert "DATE" not in df and "COMMENT_ID" not in df
@@ -379,14 +380,34 @@ def test_ethos_keeps_the_hate_fraction():
     np.testing.assert_array_equal(datasets.binarise(task("ethos"), df), [1, 0, 1, 0])
 
 
+def test_ethos_multilabel_variant_gives_violence_as_threat():
+    """ETHOS multilabel: every comment is hateful (toxic, identity attack); violence is the threat fraction."""
+    df = fixture("ethos", variant="multilabel")
+    assert (df["toxicity"] == 1).all() and (df["identity_attack"] == 1).all()
+    np.testing.assert_allclose(df["threat"], [0, 1, 0.333333333])
+    assert fixture("ethos")["threat"].isna().all()
+
+
 def test_civil_spans_majority_rules():
     """Toxic spans: majority-not-toxic and tied posts are dropped; span types count only with character overlap."""
     df = fixture("civil_spans")
-    assert df["text"].str[:5].tolist() == ["Idiot", "Clown", "You f", "abcde"]
+    assert df["text"].str[:5].tolist() == ["Idiot", "Clown", "You f", "abcde", "I wil"]
     assert (df["toxicity"] == 1).all()
-    np.testing.assert_array_equal(df["insult"], [1, 1, np.nan, np.nan])
-    np.testing.assert_array_equal(df["identity_attack"], [np.nan, np.nan, 1, np.nan])
-    assert df["n_raters"].tolist() == [3, 3, 3, 3]
+    np.testing.assert_array_equal(df["insult"], [1, 1, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(df["identity_attack"], [np.nan, np.nan, 1, np.nan, np.nan])
+    np.testing.assert_array_equal(df["threat"], [np.nan] * 4 + [1])
+    np.testing.assert_array_equal(df["profanity"], [np.nan] * 4 + [1])
+    assert df["n_raters"].tolist() == [3, 3, 3, 3, 3]
+
+
+def test_civil_spans_type_shares_count_the_raters_who_called_the_post_toxic():
+    """Each span type's share is the fraction of the post's toxic-voting raters who marked that type (once each)."""
+    df = fixture("civil_spans")
+    np.testing.assert_allclose(df["threat_share"], [0, 0, 0, 1 / 3, 2 / 3])
+    np.testing.assert_allclose(df["profanity_share"], [1 / 3, 0, 0, 0, 2 / 3])
+    # Post 5 has three raters, one of whom ticked "not toxic": shares count the other two.
+    np.testing.assert_allclose(df["identity_attack_share"][2], 1.0)
+    assert df[["insult_share", "identity_attack_share", "threat_share", "profanity_share"]].stack().between(0, 1).all()
 
 
 def test_wikipedia_identity_variants_share_labels():
@@ -625,11 +646,10 @@ def test_fetch_downloads_verifies_and_writes_sums(tmp_path, monkeypatch):
 def test_fetch_keeps_files_that_are_already_correct(tmp_path, monkeypatch):
     """A second fetch finds the files in place and downloads nothing."""
     entry = with_fixture_checksums("ethos", monkeypatch)
-    body = (FIXTURES / entry.folder / "Ethos_Dataset_Binary.csv").read_bytes()
-    web = FakeWeb({entry.data_files[0].url: body})
+    web = FakeWeb({f.url: (FIXTURES / entry.folder / f.path).read_bytes() for f in entry.data_files})
     fetch("ethos", tmp_path, urlopen=web)
     fetch("ethos", tmp_path, urlopen=web)
-    assert len(web.requested) == 1
+    assert len(web.requested) == len(entry.data_files) == 2
 
 
 def test_fetch_extracts_members_of_a_zip_archive(tmp_path, monkeypatch):
@@ -1279,6 +1299,6 @@ def test_real_protocol_splits_are_deterministic_and_disjoint(real):
 def test_real_fetch_verifies_against_the_real_catalogue(real_dir, tmp_path):
     """Serving the real bytes at the catalogue URL passes the catalogue's own checksums."""
     entry = get("ethos")
-    body = (real_dir / entry.folder / "Ethos_Dataset_Binary.csv").read_bytes()
-    fetch("ethos", tmp_path, urlopen=FakeWeb({entry.data_files[0].url: body}))
-    assert len(load("ethos", tmp_path)) == 998
+    served = {f.url: (real_dir / entry.folder / f.path).read_bytes() for f in entry.data_files}
+    fetch("ethos", tmp_path, urlopen=FakeWeb(served))
+    assert len(load("ethos", tmp_path)) == 998 and len(load("ethos", tmp_path, variant="multilabel")) == 433

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from moderation import Comment, InvalidCommentError, Moderator, Policy, Scores, Thresholds, Verdict
+from moderation import Comment, InvalidCommentError, Moderator, Policy, Scores, Thresholds, UnknownLabelError, Verdict
 
 
 def test_score_returns_scores_for_every_label(tiny_moderator):
@@ -142,8 +142,27 @@ def test_scores_to_dict_is_json_ready(tiny_moderator):
 
 def test_unknown_label_in_explain(tiny_moderator):
     """explain() names the labels the model has when asked for another."""
-    with pytest.raises(InvalidCommentError, match="unknown label 'threat'"):
+    with pytest.raises(UnknownLabelError, match="does not score 'threat'; it scores spam, toxicity"):
         tiny_moderator.explain("x", "threat")
+
+
+def test_a_label_the_model_lacks_is_an_error_not_a_zero(tiny_moderator):
+    """Asking a score for a label the model does not have raises UnknownLabelError, never returns 0."""
+    scores = tiny_moderator.score("you idiot")
+    with pytest.raises(UnknownLabelError, match="does not score 'threat'"):
+        scores["threat"]
+    with pytest.raises(UnknownLabelError, match="does not score 'profanity'"):
+        tiny_moderator.require("toxicity", "profanity")
+    assert isinstance(scores["toxicity"], float)
+
+
+def test_evaluating_a_label_the_model_lacks_is_an_error(tiny_moderator, tiny_frame):
+    """evaluate() refuses label columns the model does not score, before scoring anything."""
+    from moderation.training import evaluate
+
+    frame = tiny_frame.assign(threat=0.0)
+    with pytest.raises(UnknownLabelError, match="does not score 'threat'"):
+        evaluate(tiny_moderator, frame, label_columns=["toxicity", "threat"])
 
 
 def test_policy_lists_must_be_lists():
