@@ -6,13 +6,14 @@ in this folder for the schema, the label mapping of every dataset and the protoc
 
 >>> from moderation.datasets import catalogue, protocol
 >>> len(catalogue()), len(protocol())
-(14, 14)
+(14, 18)
 
 Submodules ``identity`` (neutral identity-term sentences), ``evasion`` (obfuscated abuse) and ``functional``
-(news-comment and spam functional test suites) build our own test and training material.
+(news-comment and spam functional test suites) and ``synthetic`` (templated threats, hate and their contrasts, kept
+apart from the functional suite) build our own test and training material.
 """
 
-from . import evasion, functional, identity
+from . import evasion, functional, identity, synthetic
 from .download import fetch
 from .evaluation import (
     SCHEMES,
@@ -57,6 +58,7 @@ __all__ = [
     "read_sha256sums",
     "sha256_file",
     "split_indices",
+    "synthetic",
     "task",
     "text_key",
     "verify_files",

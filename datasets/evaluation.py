@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from moderation.errors import InvalidDataError
-from moderation.labels import IDENTITY_ATTACK, INSULT, SPAM, TOXICITY
+from moderation.labels import IDENTITY_ATTACK, INSULT, PROFANITY, SPAM, THREAT, TOXICITY
 
 __all__ = [
     "SCHEMES",
@@ -96,6 +96,16 @@ _PROTOCOL: tuple[Task, ...] = (
     Task("ethos", "ethos", (TOXICITY, IDENTITY_ATTACK), TOXICITY, "kfold", report="stratified 5-fold, isHate >= 0.5"),
     Task("stormfront", "stormfront", (TOXICITY, IDENTITY_ATTACK), TOXICITY, "kfold",
          report="stratified 5-fold, hate vs noHate"),
+    # Within the toxic-spans posts (all toxic) each span type has positives and negatives: P(type | toxic), a
+    # post counting as positive when most of the raters who called it toxic marked a span of that type.
+    Task("civil-insult", "civil_spans", (INSULT,), "insult_share", "kfold",
+         report="toxic-spans posts, stratified 5-fold: insult among toxic news comments"),
+    Task("civil-identity_attack", "civil_spans", (IDENTITY_ATTACK,), "identity_attack_share", "kfold",
+         report="toxic-spans posts, stratified 5-fold: identity attack among toxic news comments"),
+    Task("civil-threat", "civil_spans", (THREAT,), "threat_share", "kfold",
+         report="toxic-spans posts, stratified 5-fold: threat among toxic news comments"),
+    Task("civil-profanity", "civil_spans", (PROFANITY,), "profanity_share", "kfold",
+         report="toxic-spans posts, stratified 5-fold: profanity among toxic news comments"),
     Task("wikipedia_identity", "wikipedia_identity", (TOXICITY,), TOXICITY, "eval_only", variant="nonfuzzed",
          report="ROC AUC on the real (non-fuzzed) comments"),
     Task("wikipedia_identity-fuzzed", "wikipedia_identity", (TOXICITY,), TOXICITY, "eval_only", variant="fuzzed",
@@ -129,6 +139,8 @@ class CrossSourceTask:
         Whether the row counts in the mean and the worst of its kind (spam or abuse).
     dedupe_first : bool
         Drop repeated texts (keeping the first) before scoring.
+    variant : str or None
+        The dataset variant to score (ETHOS ``multilabel``: violence among hateful comments).
     """
 
     name: str
@@ -140,6 +152,7 @@ class CrossSourceTask:
     leave_out: tuple[str, ...] = ()
     in_mean: bool = True
     dedupe_first: bool = False
+    variant: str | None = None
 
     @property
     def excluded(self) -> tuple[str, ...]:
@@ -167,6 +180,7 @@ _CROSS_SOURCE: tuple[CrossSourceTask, ...] = (
     CrossSourceTask("davidson-hate", "davidson", (IDENTITY_ATTACK,), IDENTITY_ATTACK, in_mean=False),
     CrossSourceTask("stormfront", "stormfront", (TOXICITY, IDENTITY_ATTACK), TOXICITY),
     CrossSourceTask("ethos", "ethos", (TOXICITY, IDENTITY_ATTACK), TOXICITY),
+    CrossSourceTask("ethos-violence", "ethos", (THREAT,), THREAT, variant="multilabel", in_mean=False),
     CrossSourceTask("jigsaw-robtest", "jigsaw", (TOXICITY,), TOXICITY, group="robtest"),
     CrossSourceTask("jigsaw-sample", "jigsaw", (TOXICITY,), TOXICITY, group="sample"),
 )  # fmt: skip

@@ -124,8 +124,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         model = train(sources, labels=chosen.labels, params=params, recipe=chosen.name,
                       threshold_sources=chosen.threshold_sources,
                       precision=chosen.precision, validation=args.validation, seed=args.seed,
+                      informational=chosen.informational,
                       extra_metadata={"recipe_description": chosen.description,
-                                      "commercial_use": chosen.commercial_only})
+                                      "commercial_use": chosen.commercial_only,
+                                      **({"spam_metadata": list(chosen.spam_metadata)} if chosen.spam_metadata else {})})
     elif args.data:
         from .training import read_labeled
 

@@ -113,7 +113,7 @@ def run_protocol(
         cache = cache if cache is not None else count_cache(merged)
         model = train(sources, labels=chosen.labels, params=merged, recipe=chosen.name,
                       threshold_sources=chosen.threshold_sources, precision=chosen.precision, progress=False,
-                      cache=cache)
+                      cache=cache, informational=chosen.informational)
         folds.extend(_score_round(model, chosen, in_round, splits, frames, r))
     summary = summarise(folds)
     return ProtocolResult(folds, summary, time.perf_counter() - started)
@@ -259,31 +259,34 @@ def run_cross_source(
     rows = [t for t in datasets.cross_source() if tasks is None or t.name in tasks]
     merged = {**chosen.params, **(params or {})}
     cache = cache if cache is not None else count_cache(merged)
-    needed = {t.dataset for t in rows} | set(chosen.datasets)
-    frames = {name: datasets.load(name, data_dir) for name in sorted(needed)}
+    needed = {(t.dataset, t.variant) for t in rows} | {(name, None) for name in chosen.datasets}
+    loaded = _load_all(needed, data_dir)
+    frames = {name: frame for (name, variant), frame in loaded.items() if variant is None}
+    scored_frames = {t.name: loaded[(t.dataset, t.variant)] for t in rows}
     groups: dict[tuple[str, ...], list[Any]] = {}
     for t in rows:
         used = tuple(sorted(set(t.excluded) & set(chosen.datasets)))
         groups.setdefault(used, []).append(t)
     folds: list[dict[str, Any]] = []
     for k, (excluded, items) in enumerate(groups.items(), start=1):
-        scored = {t.name: datasets.cross_source_rows(t, frames[t.dataset]) for t in items}
+        scored = {t.name: datasets.cross_source_rows(t, scored_frames[t.name]) for t in items}
         keys = set()
         for t in items:
-            keys.update(frames[t.dataset]["text"].iloc[scored[t.name]].map(datasets.text_key))
+            keys.update(scored_frames[t.name]["text"].iloc[scored[t.name]].map(datasets.text_key))
         part = without_datasets(chosen, excluded)
         sources = build_sources(part, data_dir, frames={n: frames[n] for n in part.datasets})
         sources = [_without(s, keys) for s in sources]
         say(f"cross-source {k}/{len(groups)}: without {', '.join(excluded) or 'nothing'} "
             f"({sum(len(s.data) for s in sources):,} rows), scoring {', '.join(t.name for t in items)}")
         model = train(sources, labels=part.labels, params=merged, recipe=part.name,
-                      threshold_sources=part.threshold_sources, precision=part.precision, progress=False, cache=cache)
+                      threshold_sources=part.threshold_sources, precision=part.precision, progress=False, cache=cache,
+                      informational=part.informational)
         from .moderator import Moderator
 
         runs = [("default", model.moderator())]
         runs += [(d, Moderator(model.pipeline, model.metadata, domain=d)) for d in also_as]
         for t in items:
-            frame = frames[t.dataset]
+            frame = scored_frames[t.name]
             positions = scored[t.name]
             y = (pd.to_numeric(frame[t.target], errors="coerce").to_numpy()[positions] >= 0.5).astype(float)
             texts = frame["text"].iloc[positions].tolist()

@@ -67,6 +67,16 @@ class Recipe:
     labels: tuple[str, ...] = LABELS
     identity_templates: bool = True
     templates_domain: str = "news"
+    # Our templated threats, hate and contrasts (moderation.datasets.synthetic), in a domain of their own, so the
+    # templates' own wording is learned there and not in the shared weights.
+    synthetic: bool = False
+    synthetic_domain: str = "synthetic"
+    synthetic_weight: float = 1.0
+    # Labels scored and reported but never acting on a verdict by default (thresholds 1.0): profanity that is aimed
+    # at no one is no reason to hold a news comment; a site can set its own thresholds.
+    informational: tuple[str, ...] = ()
+    # Comment metadata the spam label reads besides the text (see moderation.moderator.SPAM_METADATA_FIELDS).
+    spam_metadata: tuple[str, ...] = ()
     commercial_only: bool = False
 
     @property
@@ -224,6 +234,11 @@ def build_sources(
                 license=entry.license,
             )
         )
+    if chosen.synthetic:
+        frame = datasets.synthetic.training_frame()
+        part = frame[["text", *[label for label in LABELS]]].copy()
+        sources.append(Source("synthetic_sentences", part, weight=chosen.synthetic_weight,
+                              domain=chosen.synthetic_domain, license="ours (Apache-2.0)"))
     if chosen.identity_templates:
         templates = datasets.identity.training_frame()
         part = pd.DataFrame({"text": templates["text"]})

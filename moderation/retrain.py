@@ -227,6 +227,8 @@ def retrain(
         progress=False,
         recipe=f"site{site_id}",
         seed=seed,
+        # A label the active model only reports (profanity) stays a report in the site's model.
+        informational=[label for label in getattr(active, "metadata", {}).get("informational", ())],
         extra_metadata={"model_id": model_id, "site": site_name, "feedback_rows": len(frame),
                         "feedback_held_out": len(held), "feedback_weight": feedback_weight},
     )

@@ -338,6 +338,7 @@ def train(
     recipe: str = "custom",
     extra_metadata: Mapping[str, Any] | None = None,
     cache: "CountCache | None" = None,
+    informational: Sequence[str] = (),
 ) -> TrainedModel:
     """Fit a model on labeled sources and choose its thresholds on held-out rows.
 
@@ -359,6 +360,9 @@ def train(
         (labels not named use DEFAULT_PRECISION).
     seed : int
         Seeds the validation split; fitting itself is deterministic.
+    informational : sequence of str
+        Labels that are scored and reported but act on no verdict by default: their thresholds are 1.0 (a site
+        can set its own). Their validation metrics are reported as for every label.
     cache : CountCache, optional
         Counts of comments already normalised and hashed (:class:`moderation.features.CountCache`), for training
         many models on parts of the same corpus; made with the same feature parameters. The model is the same.
@@ -456,6 +460,13 @@ def train(
         say("thresholds chosen on held-out rows")
     else:
         thresholds = {label: {"hold": 0.5, "reject": 0.9} for label in labels}
+    for label in informational:
+        if label in thresholds:
+            threshold_notes.setdefault(label, {})["informational"] = (
+                f"scored and reported, never acting on a verdict by default (the measured thresholds were "
+                f"{thresholds[label]['hold']} / {thresholds[label]['reject']})"
+            )
+            thresholds[label] = {"hold": 1.0, "reject": 1.0}
 
     from . import __version__
 
@@ -472,6 +483,7 @@ def train(
         "labels": list(labels),
         "thresholds": thresholds,
         "threshold_notes": threshold_notes,
+        "informational": [label for label in informational if label in thresholds],
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
         "seed": seed,
         "validation_share": validation,

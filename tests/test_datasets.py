@@ -720,8 +720,11 @@ def test_protocol_tasks_are_well_formed():
         assert t.scheme in datasets.SCHEMES
         if t.variant is not None:
             get(t.dataset).variant_files(t.variant)
-    # Positive-only (toxic spans), unlabeled, and cross-source-only (Jigsaw) sets have no in-domain task.
-    assert {t.dataset for t in protocol()} == set(ALL_IDS) - {"civil_spans", "jigsaw", "ucc_unlabeled"}
+    # Unlabeled and cross-source-only (Jigsaw) sets have no in-domain task; the toxic spans (all toxic) only
+    # measure span types among toxic posts.
+    assert {t.dataset for t in protocol()} == set(ALL_IDS) - {"jigsaw", "ucc_unlabeled"}
+    assert {t.target for t in protocol() if t.dataset == "civil_spans"} == {
+        "insult_share", "identity_attack_share", "threat_share", "profanity_share"}
 
 
 def test_cross_source_rows_are_well_formed():
@@ -732,7 +735,7 @@ def test_cross_source_rows_are_well_formed():
         assert get(t.dataset).kind in ("spam", "abuse")
         assert set(t.labels) <= set(LABELS) and t.rows in ("test", "all")
         assert t.dataset in t.excluded and all(get(name) for name in t.excluded)
-        assert t.target in fixture(t.dataset).columns
+        assert t.target in fixture(t.dataset, variant=t.variant).columns
     counted = {t.dataset for t in rows if t.in_mean}
     assert counted == {d.id for d in catalogue() if d.kind in ("spam", "abuse")} - {"civil_spans", "wikipedia_identity"}
     assert datasets.get("ucc_unlabeled").id in next(t for t in rows if t.name == "ucc-hostile").excluded
@@ -1052,6 +1055,43 @@ def test_score_suite_reports_the_share_handled_as_expected(tiny_moderator):
     summary = functional.summarise_suite(scored)
     assert {"spam", "look-alike"} <= set(summary.loc[summary["class"] == "all", "kind"])
     assert summary["as_expected"].between(0, 1).all()
+
+
+from moderation.datasets import synthetic  # noqa: E402
+
+# Generic words a slot filler may share with the suite ("put", "make" are verbs any sentence has).
+GENERIC = {"behind", "finish", "gets", "leave", "make", "put"}
+
+
+def _words(text):
+    return re.findall(r"[a-z']+", text.lower())
+
+
+def test_synthetic_fillers_are_not_words_of_the_suite():
+    """No target, dehumanising noun, weapon or violent phrase of the synthetic set is a content word of the suite."""
+    from moderation.reasons import FUNCTION_WORDS
+
+    vocabulary = {w for text in functional.abuse_suite()["text"] for w in _words(text)}
+    assert not (synthetic.fillers() & vocabulary) - FUNCTION_WORDS - GENERIC
+
+
+def test_synthetic_sentences_share_no_five_words_with_the_suite():
+    """No synthetic sentence shares a run of five words with a functional-suite comment: other frames."""
+    grams = {tuple(w[i : i + 5]) for w in map(_words, functional.abuse_suite()["text"]) for i in range(len(w) - 4)}
+    for text in synthetic.training_frame()["text"]:
+        words = _words(text)
+        assert not any(tuple(words[i : i + 5]) in grams for i in range(len(words) - 4)), text
+
+
+def test_synthetic_targets_appear_in_hateful_and_contrasting_sentences():
+    """Every group is named in hateful and in contrasting rows, so its name cannot carry the label."""
+    frame = synthetic.training_frame()
+    hateful = frame["toxicity"] == 1
+    for plural, _ in synthetic.GROUPS:
+        named = frame["text"].str.contains(plural, regex=False)
+        assert (named & hateful).any() and (named & ~hateful).any(), plural
+    assert 0.4 <= hateful.mean() <= 0.7 and frame["text"].is_unique
+    assert set(frame.loc[frame["kind"].str.startswith("threat"), "threat"]) == {1.0}
 
 
 @pytest.mark.data
