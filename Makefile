@@ -15,7 +15,7 @@ SHIFTED_DATE := 2027-03-15
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[service,report,test]'
 	touch $(STAMP)
 
 ## run: start the service (gunicorn, shipped model, SQLite in ./instance); prints a first API key

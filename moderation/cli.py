@@ -1,8 +1,17 @@
 """``moderation`` command line: thin wrappers that parse, call the library, and print.
 
-Subcommands: ``score`` (the shipped model on text, a file or standard input), ``train``, ``evaluate``,
-``datasets``; the service (``serve``, ``keys``, ``sites``) and the moderators' loop (``retrain``, ``models``,
-``users``, ``feedback``) add their own.
+The library's subcommands are ``score`` (the shipped model on text, a file or standard input), ``train``,
+``evaluate`` and ``datasets``. Other packages add theirs through the entry-point group ``moderation.commands``: each
+entry point is a function ``add_commands(subparsers)`` that adds subparsers (each setting ``func``, a handler
+``handler(args) -> exit code``) and returns the exception types its commands raise on purpose. The service registers
+``serve``, ``keys``, ``sites``, ``users``, ``feedback``, ``retrain`` and ``models`` this way (``service.cli``), so the
+library never imports the service.
+
+Every failure is reported the same way, on standard error: ``moderation: error: <what is wrong and what to do>``,
+with exit code 2 for a command line that cannot run as given (argparse's own errors and :class:`UsageError`) and 1
+for everything else (bad files, unknown models, a missing optional dependency...).
+
+Nothing heavy is imported until a command runs, so ``moderation --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -12,13 +21,34 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import InvalidDataError, ModerationError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "UsageError", "error", "COMMAND_GROUP"]
+
+#: The entry-point group other packages add subcommands through.
+COMMAND_GROUP = "moderation.commands"
+
+
+class UsageError(Exception):
+    """A command line that cannot run as given (exit code 2); raised by handlers for what argparse cannot check."""
+
+
+def error(message: str) -> int:
+    """Report a failure the one way every command does; return the exit code (1)."""
+    print(f"moderation: error: {message}", file=sys.stderr)
+    return 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one error style: usage, then ``moderation: error: ...``, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"moderation: error: {message}\n")
 
 
 def _write_json(path: str, data: Any) -> None:
@@ -71,7 +101,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     elif not sys.stdin.isatty():
         items = _read_comments("-", "text")
     else:
-        raise InvalidDataError("give comment text as arguments, --file FILE, or lines on standard input")
+        raise UsageError("give comment text as arguments, --file FILE, or lines on standard input")
     moderator = Moderator.load(args.model)
     results = []
     for item in items:
@@ -113,8 +143,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {}
     if args.n_features:
         params["n_features"] = args.n_features
-    if args.recipe and args.data:
-        raise InvalidDataError("give either --recipe or --data files, not both")
     if args.recipe:
         from .recipes import build_sources, recipe
 
@@ -128,7 +156,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                       extra_metadata={"recipe_description": chosen.description,
                                       "commercial_use": chosen.commercial_only,
                                       **({"spam_metadata": list(chosen.spam_metadata)} if chosen.spam_metadata else {})})
-    elif args.data:
+    else:  # argparse requires one of --recipe and --data
         from .training import read_labeled
 
         sources = []
@@ -137,8 +165,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
             sources.append(Source(Path(path).stem, frame, sha256={}))
             sources[-1].sha256 = {Path(path).name: _sha256(path)}
         model = train(sources, labels=args.labels, params=params, validation=args.validation, seed=args.seed)
-    else:
-        raise InvalidDataError("give --recipe NAME or --data FILE [FILE ...]")
     sidecar = model.save(args.out)
     print(f"wrote {args.out} ({sidecar['size_bytes'] / 1e6:.1f} MB), model {sidecar['model_id']}")
     for label, metrics in sidecar["metrics"].get("validation", {}).items():
@@ -162,7 +188,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     label_map = {}
     for pair in args.label_map or []:
         if "=" not in pair:
-            raise InvalidDataError(f"--label-map takes COLUMN=LABEL, got {pair!r}")
+            raise UsageError(f"--label-map takes COLUMN=LABEL, got {pair!r}")
         column, label = pair.split("=", 1)
         label_map[column] = label
     report = evaluate(moderator, args.file, label_map=label_map or None)
@@ -199,24 +225,19 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
         return 0
     if args.action == "fetch":
         if not args.names:
-            raise InvalidDataError("name the dataset(s) to fetch: moderation datasets fetch NAME [NAME ...]")
+            raise UsageError("name the dataset(s) to fetch: moderation datasets fetch NAME [NAME ...]")
         target = args.data_dir or os.environ.get("MODERATION_DATA") or "data"
         for name in args.names:
             datasets.fetch(name, target)
             print(f"fetched {name} into {target}")
         return 0
-    raise InvalidDataError(f"unknown datasets action {args.action!r}")
+    raise UsageError(f"unknown datasets action {args.action!r}")
 
 
 # -- parser --------------------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="moderation", description="Score reader comments for spam and abuse; train and evaluate models."
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _library_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("score", help="score comments with a model (default: the shipped one)")
     p.add_argument("text", nargs="*", help="comment text(s); or use --file, or pipe lines on standard input")
     p.add_argument("--file", "-f", help="a .csv/.tsv/.jsonl file with a text column, a text file (one comment a line) or -")
@@ -227,8 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("train", help="train a model from a recipe or labeled files")
-    p.add_argument("--recipe", help="a named recipe over the shared datasets: default or commercial")
-    p.add_argument("--data", nargs="+", metavar="FILE", help="labeled .csv/.tsv/.jsonl/.parquet files")
+    data = p.add_mutually_exclusive_group(required=True)
+    data.add_argument("--recipe", help="a named recipe over the shared datasets: default or commercial")
+    data.add_argument("--data", nargs="+", metavar="FILE", help="labeled .csv/.tsv/.jsonl/.parquet files")
     p.add_argument("--labels", nargs="+", help="label columns to learn (default: known label names present)")
     p.add_argument("--text-column", default="text")
     p.add_argument("--data-dir", help="shared datasets directory (default: $MODERATION_DATA or ../shared/datasets)")
@@ -251,22 +273,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir")
     p.set_defaults(func=_cmd_datasets)
 
-    from .cli_loop import add_loop_commands
-    from .cli_service import add_service_commands
 
-    add_service_commands(sub)
-    add_loop_commands(sub)
-    return parser
+def _providers() -> Iterable[Callable[..., Any]]:
+    """The ``add_commands`` functions registered under :data:`COMMAND_GROUP`, in name order."""
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
+        yield entry.load()
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[BaseException], ...]]:
+    """The ``moderation`` parser with every provider's commands, and the exception types they report as errors."""
+    parser = _Parser(
+        prog="moderation",
+        description="Score reader comments for spam and abuse; train and evaluate models; run the service.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _library_commands(sub)
+    reported: list[type[BaseException]] = [ModerationError]
+    for add_commands in _providers():
+        reported.extend(add_commands(sub) or ())
+    return parser, tuple(reported)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser, reported = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ModerationError as exc:
-        print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
+    except UsageError as exc:
+        error(str(exc))
         return 2
+    except reported as exc:
+        return error(str(exc))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

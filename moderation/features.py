@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidCommentError
+from .outputs import check_fitted
 from .text import MAX_CHARS, TextStats, normalise_with_stats
 
 __all__ = ["CommentFeatures", "META_FEATURES", "Analysis", "Occurrences", "Counts", "CountCache", "as_texts"]
@@ -335,6 +335,7 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         n_features: int = 2**20,
         char_ngram_range: tuple[int, int] = (2, 5),
         word_ngram_range: tuple[int, int] = (1, 2),
@@ -344,6 +345,13 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         self.char_ngram_range = char_ngram_range
         self.word_ngram_range = word_ngram_range
         self.meta_scale = meta_scale
+
+    def __sklearn_tags__(self):
+        # Raw comment texts in, like scikit-learn's text vectorizers: a 1-D sequence of str, not a 2-D array.
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
 
     def _check_params(self) -> None:
         n = self.n_features
@@ -407,7 +415,7 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
 
     def occurrences(self, X: object, *, with_positions: bool = False) -> tuple[Occurrences, _Grams]:
         """The weighted n-gram occurrences and dense signals of a batch (the fast path behind ``transform``)."""
-        check_is_fitted(self, "idf_")
+        check_fitted(self, "idf_")
         texts = as_texts(X)
         grams, normalised, stats = self._grams(texts, with_positions)
         idf = self.idf_.take(grams.bucket).astype(np.float64)
@@ -422,12 +430,12 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X: object) -> sp.csr_matrix:
         """Feature matrix of shape (n_comments, n_features_out_), one row per comment, in input order."""
-        check_is_fitted(self, "idf_")
+        check_fitted(self, "idf_")
         return self.transform_counts(self.counts(X))
 
     def transform_counts(self, counts: "Counts") -> sp.csr_matrix:
         """The feature matrix of comments given by their :meth:`counts` (same result as :meth:`transform`)."""
-        check_is_fitted(self, "idf_")
+        check_fitted(self, "idf_")
         self._check_counts(counts)
         idf = self.idf_.astype(np.float64)
         grams = (counts.matrix.astype(np.float64) @ sp.diags(idf)).tocsr()
@@ -438,7 +446,7 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         return sp.hstack([grams, meta], format="csr")
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        check_is_fitted(self, "idf_")
+        check_fitted(self, "idf_")
         return np.array([f"ngram_{i}" for i in range(self.n_features)] + [f"meta_{m}" for m in META_FEATURES])
 
     def analyze(self, text: str) -> Analysis:

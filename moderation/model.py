@@ -1,9 +1,10 @@
-"""The model: one feature step, one logistic-regression head per label.
+"""The model: one feature step, one logistic-regression head per label, one calibration step.
 
-``build_pipeline()`` gives an unfitted scikit-learn ``Pipeline`` of :class:`~moderation.features.CommentFeatures`
-and :class:`LabelHeads`. Feature extraction runs once per comment and every label head reads the same vector, so
-adding a label costs one dot product, and a linear head makes explanations exact: a score's logit is the intercept
-plus the sum of every feature's contribution.
+``build_pipeline()`` gives an unfitted scikit-learn ``Pipeline`` of :class:`~moderation.features.CommentFeatures`,
+:class:`LabelHeads` and :class:`~moderation.calibration.PlattScaling`. Feature extraction runs once per comment and
+every label head reads the same vector, so adding a label costs one dot product, and a linear head makes
+explanations exact: a score's logit is the intercept plus the sum of every feature's contribution (calibration is a
+linear map of the logit, folded into the weights when scoring).
 """
 
 from __future__ import annotations
@@ -13,22 +14,21 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
 
+from .calibration import PlattScaling
 from .errors import InvalidDataError
 from .features import META_FEATURES, CommentFeatures, Occurrences
+from .outputs import LabelOutputs, check_fitted, sigmoid
 
 #: Dense signals that say a comment disguises its words; they may raise a score, never lower it.
 EVASION_SIGNALS = ("hidden_characters", "fancy_letters", "look_alike_letters")
 
-__all__ = ["LabelHeads", "build_pipeline", "sigmoid", "remap_buckets"]
+__all__ = ["LabelHeads", "PlattScaling", "build_pipeline", "sigmoid", "remap_buckets", "STEPS"]
 
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """The logistic function, without overflow warnings for large negative inputs."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+#: The step names of every model pipeline, in order.
+STEPS = ("features", "heads", "calibration")
 
 
 _REMAP_MULTIPLIER = 2654435761  # odd, so remapping is a permutation of the buckets for every salt
@@ -41,7 +41,7 @@ def remap_buckets(buckets: np.ndarray, salt: np.ndarray | int, n_hashed: int) ->
     return (b * _REMAP_MULTIPLIER + np.asarray(salt, dtype=np.int64) * _REMAP_STEP) % n_hashed
 
 
-class LabelHeads(ClassifierMixin, BaseEstimator):
+class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator):
     """One logistic-regression head per label, trained on the rows where that label is known.
 
     Datasets label different things: a spam corpus says nothing about insults. ``Y`` may therefore hold NaN, and
@@ -51,6 +51,10 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
     Each head is fitted by averaged stochastic gradient descent on the log loss (``SGDClassifier``): on 75,000
     comments and a million hashed features it reaches the ROC AUC of liblinear's exact solver in a tenth of the
     time.
+
+    ``X`` is :class:`~moderation.features.CommentFeatures`' output: a block of hashed n-gram buckets followed by the
+    :data:`~moderation.features.META_FEATURES` signals. The features step owns the number of buckets; the heads read
+    it from ``X`` in ``fit`` (``n_hashed_``).
 
     When ``fit`` is given ``domains`` (where each row comes from: ``news``, ``twitter``, a site...), two things
     keep sources from fighting each other:
@@ -63,6 +67,10 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
       model does not grow. A label is scored *as* a domain (``score_as``): shared weights plus that domain's
       copies and offset; ``None`` scores with the shared weights and the domains' average offset.
 
+    As a pipeline step the heads transform features into logits (uncalibrated, one column per label) for the
+    :class:`~moderation.calibration.PlattScaling` step; on their own they are a classifier (see
+    :mod:`moderation.outputs` for ``classes_`` and the shapes).
+
     Parameters
     ----------
     labels : sequence of str or None, default=None
@@ -72,15 +80,12 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
     epochs : int, default=15
         Passes over the data.
     domain_offsets, domain_features : bool, default=True
-    hashed_features : int or None, default=None
-        How many leading columns of ``X`` are hashed n-gram buckets (a power of two); needed for
-        ``domain_features``.
     score_as : mapping of label to domain name or None, default=None
         The domain each label is scored as by default (missing labels: shared weights).
-    nonnegative : sequence of int or None, default=None
-        Columns whose weights are clipped at zero after fitting, for every label: signals that a comment hides its
-        words (zero-width characters, look-alike letters) may raise a score, never lower it, even where a corpus
-        happens to pair them with harmless text.
+    nonnegative : sequence of str or None, default=None
+        Signals (names in :data:`~moderation.features.META_FEATURES`) whose weights are clipped at zero after
+        fitting, for every label: signals that a comment hides its words (zero-width characters, look-alike
+        letters) may raise a score, never lower it, even where a corpus happens to pair them with harmless text.
 
     Attributes
     ----------
@@ -88,47 +93,45 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
     coef_ : ndarray of shape (n_labels, n_features), float32
         Shared and domain-copy weights, in one hashed space.
     intercept_ : ndarray of shape (n_labels,)
+    n_hashed_ : int
+        How many leading columns of ``X`` are hashed buckets.
     domains_ : tuple of str
     domain_offset_ : ndarray of shape (n_labels, n_domains)
     domain_rows_ : ndarray of shape (n_labels, n_domains)
         Training rows per label and domain (0 where a domain never had the label).
     n_train_ : dict of label to (n_rows, n_positive)
-    calibration_ : dict of label to (slope, offset)
-        Platt scaling of the default logit, set by :meth:`calibrate` (identity until then). It is folded into
-        the scoring weights, so explanations stay exact.
+    classes_ : ndarray or list of ndarray
+        ``[0, 1]`` for a 1-D target, one ``[0, 1]`` per label otherwise.
     """
 
     def __init__(
         self,
+        *,
         labels: Sequence[str] | None = None,
         alpha: float = 1e-5,
         epochs: int = 15,
         domain_offsets: bool = True,
         domain_features: bool = True,
-        hashed_features: int | None = None,
         score_as: Mapping[str, str | None] | None = None,
-        nonnegative: Sequence[int] | None = None,
+        nonnegative: Sequence[str] | None = None,
     ):
         self.labels = labels
         self.alpha = alpha
         self.epochs = epochs
         self.domain_offsets = domain_offsets
         self.domain_features = domain_features
-        self.hashed_features = hashed_features
         self.score_as = score_as
         self.nonnegative = nonnegative
 
-    def _label_names(self, Y: object, n_cols: int) -> tuple[str, ...]:
-        if isinstance(Y, pd.DataFrame):
-            return tuple(str(c) for c in Y.columns)
-        if self.labels is None:
-            return tuple(f"label_{i}" for i in range(n_cols))
-        if len(self.labels) != n_cols:
-            raise InvalidDataError(f"labels names {len(self.labels)} labels but Y has {n_cols} columns")
-        return tuple(self.labels)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
 
     def _with_domain_copies(self, X: sp.csr_matrix, salts: np.ndarray) -> sp.csr_matrix:
-        n_hashed = self.hashed_features
+        n_hashed = self.n_hashed_
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         hashed = X.indices < n_hashed
         copies = sp.csr_matrix(
@@ -137,6 +140,12 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         )
         return (X + copies).tocsr()
 
+    def _nonnegative_columns(self) -> list[int]:
+        unknown = [name for name in self.nonnegative or () if name not in META_FEATURES]
+        if unknown:
+            raise ValueError(f"nonnegative names unknown signal(s) {unknown}; signals are {list(META_FEATURES)}")
+        return [self.n_hashed_ + META_FEATURES.index(name) for name in self.nonnegative or ()]
+
     def fit(
         self,
         X: sp.spmatrix | np.ndarray,
@@ -144,23 +153,24 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         sample_weight: np.ndarray | None = None,
         domains: Sequence[str] | None = None,
     ) -> "LabelHeads":
-        """Fit one head per label column of ``Y`` (values in [0, 1] or NaN)."""
+        """Fit one head per label of ``Y`` (values in [0, 1] or NaN; 1-D for one label)."""
         X = sp.csr_matrix(X)
-        values = np.asarray(Y, dtype=np.float64)
-        if values.ndim == 1:
-            values = values[:, None]
+        values = self._fit_outputs(Y)
         if values.shape[0] != X.shape[0]:
             raise InvalidDataError(f"X has {X.shape[0]} rows but Y has {values.shape[0]}")
-        self.labels_ = self._label_names(Y, values.shape[1])
         finite = values[np.isfinite(values)]
         if finite.size and (finite.min() < 0 or finite.max() > 1):
             raise InvalidDataError("label values must lie in [0, 1] (or be missing)")
         weight = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        n_hashed = self.hashed_features
-        if self.domain_features and domains is not None and (not n_hashed or n_hashed & (n_hashed - 1)):
-            raise ValueError("domain_features needs hashed_features, the number of hashed columns (a power of two)")
-
         n_features = X.shape[1]
+        self.n_hashed_ = n_hashed = max(n_features - len(META_FEATURES), 0)
+        nonnegative = self._nonnegative_columns()
+        if self.domain_features and domains is not None and (not n_hashed or n_hashed & (n_hashed - 1)):
+            raise ValueError(
+                "domain_features needs X to start with a power-of-two block of hashed buckets (CommentFeatures' "
+                f"output); X has {n_features} columns"
+            )
+
         if domains is not None:
             codes, uniques = pd.factorize(pd.Series(list(domains), dtype=object))
             self.domains_: tuple[str, ...] = tuple(str(u) for u in uniques)
@@ -205,67 +215,59 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
             intercepts.append(head.intercept_[0])
             self.n_train_[label] = (int(len(known)), int(round(positives)))
         self.coef_ = np.vstack(coefs).astype(np.float32)
-        if self.nonnegative:
-            columns = list(self.nonnegative)
-            self.coef_[:, columns] = np.maximum(self.coef_[:, columns], 0)
+        if nonnegative:
+            self.coef_[:, nonnegative] = np.maximum(self.coef_[:, nonnegative], 0)
         self.intercept_ = np.asarray(intercepts, dtype=np.float64)
         self.domain_offset_ = np.vstack(offsets) if n_domains else np.zeros((len(self.labels_), 0))
         self.n_features_in_ = n_features
-        self.classes_ = np.array(self.labels_)
-        self.calibration_: dict[str, tuple[float, float]] = {}
         self.__dict__.pop("_scoring_cache", None)
         return self
-
-    def calibrate(self, X: sp.spmatrix | np.ndarray, Y: object) -> dict[str, tuple[float, float]]:
-        """Fit Platt scaling per label on held-out rows (``Y`` with NaN where unknown); return the slopes and offsets.
-
-        A label with too few rows of either class, or whose fitted slope is not positive, keeps the identity.
-        """
-        check_is_fitted(self, "coef_")
-        from sklearn.linear_model import LogisticRegression
-
-        self.calibration_ = {}
-        self.__dict__.pop("_scoring_cache", None)
-        logits = self.decision_function(X)
-        values = np.asarray(Y, dtype=np.float64).reshape(len(logits), -1)
-        for j, label in enumerate(self.labels_):
-            known = np.isfinite(values[:, j])
-            y = values[known, j] >= 0.5
-            if y.sum() < 5 or (~y).sum() < 5:
-                continue
-            fit = LogisticRegression(C=1e4).fit(logits[known, j : j + 1], y.astype(int))
-            slope, offset = float(fit.coef_[0, 0]), float(fit.intercept_[0])
-            if slope > 0:
-                self.calibration_[label] = (slope, offset)
-        self.__dict__.pop("_scoring_cache", None)
-        return dict(self.calibration_)
 
     # -- scoring ----------------------------------------------------------------------------------------------
 
     def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         state.pop("_scoring_cache", None)  # derived from coef_; rebuilt on first use
         return state
 
-    def scoring_weights(self, domain: str | None | object = "default") -> tuple[np.ndarray, np.ndarray]:
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        if "hashed_features" in state:
+            # Saved before the features step owned the number of buckets: the heads then kept a copy of it, their
+            # nonnegative signals as absolute columns, label names as classes_ and the calibration inside.
+            n_hashed = state.pop("hashed_features")
+            columns = state.get("nonnegative") or ()
+            state["nonnegative"] = tuple(META_FEATURES[i - n_hashed] for i in columns) or None
+            if "coef_" in state:
+                state["n_hashed_"] = n_hashed
+                state["outputs_2d_"] = True
+                state["classes_"] = [np.array([0, 1]) for _ in state["labels_"]]
+        super().__setstate__(state)
+
+    def scoring_weights(
+        self, domain: str | None | object = "default", calibration: "PlattScaling | None" = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The weights and intercepts each label is scored with: shape (n_labels, n_features) and (n_labels,).
 
         ``domain="default"`` scores every label as ``score_as`` says; a domain name (or None, shared weights only)
-        scores every label that saw that domain in training as that domain, and the others by default.
+        scores every label that saw that domain in training as that domain, and the others by default. With a
+        fitted ``calibration`` its slope and offset are folded in, so the weights give calibrated logits exactly.
         """
-        check_is_fitted(self, "coef_")
+        check_fitted(self, "coef_")
+        scales = tuple(calibration.scale(j) for j in range(len(self.labels_))) if calibration is not None else None
         cache = self.__dict__.setdefault("_scoring_cache", {})
-        if domain not in cache:
+        key = (domain, scales)
+        if key not in cache:
             # Kept bucket-major, (n_features, n_labels): scoring gathers one cache line per n-gram occurrence.
             by_bucket = np.empty(self.coef_.shape[::-1], dtype=np.float32)
             intercepts = np.empty(len(self.labels_))
             for j, label in enumerate(self.labels_):
                 target = (self.score_as or {}).get(label) if domain == "default" else domain
                 coef, intercept = self._label_weights(j, target)
-                slope, offset = getattr(self, "calibration_", {}).get(label, (1.0, 0.0))
+                slope, offset = scales[j] if scales else (1.0, 0.0)
                 by_bucket[:, j], intercepts[j] = coef * slope, intercept * slope + offset
-            cache[domain] = (by_bucket, intercepts)
-        by_bucket, intercepts = cache[domain]
+            cache[key] = (by_bucket, intercepts)
+        by_bucket, intercepts = cache[key]
         return by_bucket.T, intercepts
 
     def _label_weights(self, j: int, domain: str | None) -> tuple[np.ndarray, float]:
@@ -273,8 +275,8 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         rows = self.domain_rows_[j] if len(self.domains_) else np.zeros(0)
         if domain is not None and domain in self.domains_ and rows[self.domains_.index(domain)] > 0:
             d = self.domains_.index(domain)
-            if self.domain_features and self.hashed_features:
-                n_hashed = self.hashed_features
+            if self.domain_features and self.n_hashed_:
+                n_hashed = self.n_hashed_
                 coef = coef.copy()
                 coef[:n_hashed] += self.coef_[j, remap_buckets(np.arange(n_hashed), d + 1, n_hashed)]
             return coef, float(self.intercept_[j] + self.domain_offset_[j, d])
@@ -282,19 +284,35 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
             return coef, float(self.intercept_[j] + np.average(self.domain_offset_[j], weights=rows))
         return coef, float(self.intercept_[j])
 
-    def decision_function(self, X: sp.spmatrix | np.ndarray, domain: str | None | object = "default") -> np.ndarray:
-        """Logits, shape (n_samples, n_labels)."""
-        check_is_fitted(self, "coef_")
+    def _logits(
+        self, X: sp.spmatrix | np.ndarray, domain: str | None | object = "default",
+        calibration: "PlattScaling | None" = None,
+    ) -> np.ndarray:
+        check_fitted(self, "coef_")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, the heads were fitted on {self.n_features_in_}")
-        weights, intercepts = self.scoring_weights(domain)
+        weights, intercepts = self.scoring_weights(domain, calibration)
         return np.asarray(X @ weights.T, dtype=np.float64) + intercepts
 
-    def decision_from_occurrences(
-        self, occ: Occurrences, n_hashed: int, domain: str | None | object = "default"
+    def transform(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:
+        """Uncalibrated logits, shape (n_samples, n_labels): the input of the calibration step."""
+        return self._logits(X)
+
+    def decision_function(
+        self, X: sp.spmatrix | np.ndarray, domain: str | None | object = "default",
+        calibration: "PlattScaling | None" = None,
     ) -> np.ndarray:
-        """Logits straight from weighted n-gram occurrences, without building a sparse matrix (same result)."""
-        weights, intercepts = self.scoring_weights(domain)
+        """Logits per label (calibrated when ``calibration`` is given); shape (n_samples, n_labels), or
+        (n_samples,) after a 1-D fit."""
+        return self._decision(self._logits(X, domain, calibration))
+
+    def decision_from_occurrences(
+        self, occ: Occurrences, domain: str | None | object = "default", calibration: "PlattScaling | None" = None
+    ) -> np.ndarray:
+        """Logits straight from weighted n-gram occurrences, without building a sparse matrix (same result as
+        ``decision_function`` on the features); shape (n_docs, n_labels)."""
+        weights, intercepts = self.scoring_weights(domain, calibration)
+        n_hashed = self.n_hashed_
         by_bucket = weights.T  # C-contiguous (see scoring_weights)
         gathered = np.take(by_bucket, occ.bucket, axis=0)  # (n_occurrences, n_labels), one cache line each
         if occ.n_docs == 1:  # one comment: a dot product, no per-label bincount
@@ -306,15 +324,16 @@ class LabelHeads(ClassifierMixin, BaseEstimator):
         return logits + occ.meta @ weights[:, n_hashed:].T.astype(np.float64) + intercepts
 
     def predict_proba(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:
-        """Probability of each label, shape (n_samples, n_labels)."""
-        return sigmoid(self.decision_function(X))
+        """Uncalibrated probability of each label (see :mod:`moderation.outputs` for the shape)."""
+        return self._proba(self._logits(X))
 
     def predict(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:
-        """0/1 per label at probability 0.5, shape (n_samples, n_labels)."""
-        return (self.decision_function(X) > 0).astype(int)
+        """0/1 per label at probability 0.5."""
+        return self._predict(self._logits(X))
 
 
 def build_pipeline(
+    *,
     n_features: int = 2**20,
     char_ngram_range: tuple[int, int] = (2, 5),
     word_ngram_range: tuple[int, int] = (1, 2),
@@ -325,7 +344,11 @@ def build_pipeline(
     domain_features: bool = True,
     score_as: Mapping[str, str | None] | None = None,
 ) -> Pipeline:
-    """An unfitted pipeline: ``features`` (:class:`CommentFeatures`) then ``heads`` (:class:`LabelHeads`).
+    """An unfitted pipeline: ``features`` (:class:`CommentFeatures`), ``heads`` (:class:`LabelHeads`), then
+    ``calibration`` (:class:`PlattScaling`).
+
+    Fitting the whole pipeline calibrates on the training rows; :func:`moderation.training.train` fits the
+    calibration on held-out rows instead.
 
     Examples
     --------
@@ -337,7 +360,15 @@ def build_pipeline(
     """
     return Pipeline(
         [
-            ("features", CommentFeatures(n_features, char_ngram_range, word_ngram_range, meta_scale)),
+            (
+                "features",
+                CommentFeatures(
+                    n_features=n_features,
+                    char_ngram_range=char_ngram_range,
+                    word_ngram_range=word_ngram_range,
+                    meta_scale=meta_scale,
+                ),
+            ),
             (
                 "heads",
                 LabelHeads(
@@ -345,10 +376,10 @@ def build_pipeline(
                     epochs=epochs,
                     domain_offsets=domain_offsets,
                     domain_features=domain_features,
-                    hashed_features=n_features,
                     score_as=dict(score_as) if score_as else None,
-                    nonnegative=[n_features + META_FEATURES.index(name) for name in EVASION_SIGNALS],
+                    nonnegative=EVASION_SIGNALS,
                 ),
             ),
+            ("calibration", PlattScaling()),
         ]
     )

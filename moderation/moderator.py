@@ -23,16 +23,28 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from .calibration import PlattScaling
 from .errors import InvalidCommentError, ModelFileError, UnknownLabelError
 from .features import META_FEATURES, Analysis, CommentFeatures
 from .labels import LABELS as _KNOWN_LABELS
 from .model import LabelHeads, sigmoid
+from .ordered import OrderedEnum
+from .outputs import check_fitted
 from .persistence import load_model
 from .policy import Policy, Thresholds, Verdict
 from .reasons import text_units
 from .text import PLACEHOLDERS, find_urls, normalise, url_domain
 
-__all__ = ["Comment", "Reason", "Scores", "Moderator", "default_model_path", "METADATA_FIELDS", "SPAM_METADATA_FIELDS"]
+__all__ = [
+    "Comment",
+    "Reason",
+    "ReasonKind",
+    "Scores",
+    "Moderator",
+    "default_model_path",
+    "METADATA_FIELDS",
+    "SPAM_METADATA_FIELDS",
+]
 
 #: What a :class:`Comment` may carry besides its text, in Akismet's terms.
 METADATA_FIELDS = (
@@ -110,6 +122,14 @@ def _none_if_missing(value: Any) -> Any:
     return value
 
 
+class ReasonKind(OrderedEnum):
+    """What a reason points at, from the weakest evidence to the strongest."""
+
+    TEXT = "text"  #: words of the comment
+    SIGNAL = "signal"  #: something about the comment: links, capitals, hidden characters...
+    RULE = "rule"  #: a site's blocked word or domain: it decides alone
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a label scored high: a word or phrase of the comment, a signal about it, or a site rule.
@@ -118,9 +138,9 @@ class Reason:
     ----------
     label : str
         The label this reason pushed up.
-    kind : str
+    kind : ReasonKind
         ``"text"`` (words of the comment), ``"signal"`` (links, capitals, hidden characters...) or ``"rule"``
-        (a site's blocked word or domain).
+        (a site's blocked word or domain); a string enum, so ``reason.kind == "rule"`` holds.
     description : str
         What a moderator reads: ``'"idiot"'``, ``"3 links"``, ``'blocked domain "spam.example"'``.
     weight : float
@@ -132,7 +152,7 @@ class Reason:
     """
 
     label: str
-    kind: str
+    kind: ReasonKind
     description: str
     weight: float
     feature: str | None = None
@@ -140,8 +160,13 @@ class Reason:
     start: int | None = None
     end: int | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, ReasonKind):
+            object.__setattr__(self, "kind", ReasonKind(self.kind))
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["kind"] = self.kind.value
         if math.isinf(self.weight):
             d["weight"] = None
         return d
@@ -239,13 +264,18 @@ class Moderator:
         domain: str | None | object = "default",
         spam_metadata: Sequence[str] | None = None,
     ):
-        features, heads = pipeline.named_steps.get("features"), pipeline.named_steps.get("heads")
-        if not isinstance(features, CommentFeatures) or not isinstance(heads, LabelHeads):
-            raise ModelFileError("the pipeline must be CommentFeatures -> LabelHeads")
+        steps = pipeline.named_steps
+        features, heads, calibration = steps.get("features"), steps.get("heads"), steps.get("calibration")
+        if (not isinstance(features, CommentFeatures) or not isinstance(heads, LabelHeads)
+                or not isinstance(calibration, PlattScaling)):
+            raise ModelFileError("the pipeline must be CommentFeatures -> LabelHeads -> PlattScaling")
+        for step, attribute in ((features, "idf_"), (heads, "coef_"), (calibration, "slope_")):
+            check_fitted(step, attribute)
         self.pipeline = pipeline
         self.metadata = dict(metadata)
         self._features: CommentFeatures = features
         self._heads: LabelHeads = heads
+        self._calibration: PlattScaling = calibration
         self.labels: tuple[str, ...] = tuple(heads.labels_)
         self.domain = domain
         fields_ = self.metadata.get("spam_metadata", ()) if spam_metadata is None else spam_metadata
@@ -300,7 +330,7 @@ class Moderator:
 
     def _probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         occ, _ = self._features.occurrences(texts)
-        logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
+        logits = self._heads.decision_from_occurrences(occ, self.domain, self._calibration)
         return sigmoid(logits), occ.normalised
 
     def _spam_text(self, comment: Comment, text: str) -> tuple[str, list[tuple[int, int, str]]] | None:
@@ -321,7 +351,7 @@ class Moderator:
     def _rule_reasons(self, comment: Comment, normalised: str, policy: Policy) -> list[Reason]:
         reasons = []
         for word in policy.blocked_words_in(normalised):
-            reasons.append(Reason("policy", "rule", f'blocked word "{word}"', math.inf, feature=word))
+            reasons.append(Reason("policy", ReasonKind.RULE, f'blocked word "{word}"', math.inf, feature=word))
         if policy.blocked_domains:
             domains = [url_domain(u) for u in find_urls(comment.text.lower())]
             where = ["text"] * len(domains)
@@ -336,7 +366,7 @@ class Moderator:
                 if policy.is_blocked_domain(domain) and (domain, place) not in seen:
                     seen.add((domain, place))
                     what = "link to" if place == "text" else f"{place} on"
-                    reasons.append(Reason("spam", "rule", f'{what} blocked domain "{domain}"', math.inf, feature=domain))
+                    reasons.append(Reason("spam", ReasonKind.RULE, f'{what} blocked domain "{domain}"', math.inf, feature=domain))
         return reasons
 
     def score(
@@ -371,7 +401,7 @@ class Moderator:
         # With explanations, one analysis (with n-gram positions) serves both the scores and the reasons.
         analysis = self._features.analyze(text) if explain else None
         occ = analysis.occurrences if analysis else self._features.occurrences([text])[0]
-        logits = self._heads.decision_from_occurrences(occ, self._features.n_features, self.domain)
+        logits = self._heads.decision_from_occurrences(occ, self.domain, self._calibration)
         probabilities = {label: float(p) for label, p in zip(self.labels, sigmoid(logits)[0])}
         normalised = occ.normalised
         spam_text = self._spam_text(comment, text) if self.spam_metadata else None
@@ -379,7 +409,7 @@ class Moderator:
         if spam_text is not None:
             spam_analysis = self._features.analyze(spam_text[0]) if explain else None
             spam_occ = spam_analysis.occurrences if spam_analysis else self._features.occurrences([spam_text[0]])[0]
-            spam_logits = self._heads.decision_from_occurrences(spam_occ, self._features.n_features, self.domain)
+            spam_logits = self._heads.decision_from_occurrences(spam_occ, self.domain, self._calibration)
             probabilities["spam"] = float(sigmoid(spam_logits)[0, self.labels.index("spam")])
         rules = self._rule_reasons(comment, normalised[0], policy)
         verdict, flagged = policy.decide(probabilities, forced=Verdict.REJECT if rules else None)
@@ -407,7 +437,7 @@ class Moderator:
                 field = next((n for a, b, n in places if reason.feature in normalise(combined[a:b])), None)
             if field is not None:
                 surface = reason.text or reason.feature or ""
-                reason = Reason("spam", "signal", f'{_FIELD_NAMES[field]} "{surface}"', reason.weight, reason.feature)
+                reason = Reason("spam", ReasonKind.SIGNAL, f'{_FIELD_NAMES[field]} "{surface}"', reason.weight, reason.feature)
             if all(r.description != reason.description for r in out):
                 out.append(reason)
         return out
@@ -476,7 +506,7 @@ class Moderator:
             for i, (comment, norm) in enumerate(zip(items, normalised)):
                 if severity[i] < 2 and self._rule_reasons(comment, norm, policy):
                     severity[i] = 2
-        names = np.array([Verdict.APPROVE.value, Verdict.HOLD.value, Verdict.REJECT.value], dtype=object)
+        names = np.array([v.value for v in sorted(Verdict)], dtype=object)  # index = rank = severity
         return list(names[severity])
 
     def decide(self, probabilities: Mapping[str, float], policy: Policy | None = None) -> Verdict:
@@ -503,7 +533,7 @@ class Moderator:
         bounds = np.array([[a, b] for a, b, _ in tokens], dtype=np.int64).reshape(-1, 2)
         words = [t[2] for t in tokens]
         locator = _Locator(original)
-        weights_all = self._heads.scoring_weights(self.domain)[0]
+        weights_all = self._heads.scoring_weights(self.domain, self._calibration)[0]
         gathered = np.take(weights_all.T, occ.bucket, axis=0)  # bucket-major: one gather for every label
         reasons: list[Reason] = []
         for label in labels:
@@ -524,7 +554,7 @@ class Moderator:
             floor = candidates[0][0] / 3 if candidates else 0.0
             for weight, kind, what in [c for c in candidates if c[0] >= floor][:top]:
                 if kind == "signal":
-                    reasons.append(Reason(label, "signal", _SIGNAL_TEXT[what](analysis.stats), weight, what))
+                    reasons.append(Reason(label, ReasonKind.SIGNAL, _SIGNAL_TEXT[what](analysis.stats), weight, what))
                 elif what.is_phrase and not any(w in PLACEHOLDERS for w in what.words):
                     reasons.append(self._phrase_reason(label, what.words, weight, original, locator))
                 else:
@@ -538,10 +568,10 @@ class Moderator:
         located = locator.find_phrase(words)
         phrase = " ".join(words)
         if located is None:
-            return Reason(label, "text", f'"{phrase}"', weight, phrase)
+            return Reason(label, ReasonKind.TEXT, f'"{phrase}"', weight, phrase)
         start, end = located
         surface = original[start:end]
-        return Reason(label, "text", f'"{surface}"', weight, phrase, surface, start, end)
+        return Reason(label, ReasonKind.TEXT, f'"{surface}"', weight, phrase, surface, start, end)
 
     def _text_reason(self, label: str, word: str, weight: float, original: str, locator: "_Locator") -> Reason:
         if word in PLACEHOLDERS:
@@ -550,15 +580,15 @@ class Moderator:
                 start = original.find(urls[0]) if urls else -1
                 if start >= 0:
                     surface = urls[0]
-                    return Reason(label, "text", f"a link ({surface[:60]})", weight, word, surface, start,
+                    return Reason(label, ReasonKind.TEXT, f"a link ({surface[:60]})", weight, word, surface, start,
                                   start + len(surface))
-            return Reason(label, "text", PLACEHOLDERS[word], weight, word)
+            return Reason(label, ReasonKind.TEXT, PLACEHOLDERS[word], weight, word)
         located = locator.find(word)
         if located is None:
-            return Reason(label, "text", f'"{word}"', weight, word)
+            return Reason(label, ReasonKind.TEXT, f'"{word}"', weight, word)
         start, end = located
         surface = original[start:end]
-        return Reason(label, "text", f'"{surface}"', weight, word, surface, start, end)
+        return Reason(label, ReasonKind.TEXT, f'"{surface}"', weight, word, surface, start, end)
 
 
 _SPACE_SPLIT = re.compile(r"\S+")

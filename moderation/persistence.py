@@ -6,6 +6,10 @@ thresholds, and the sha256 of the joblib file itself. Loading reads and checks t
 swapped, truncated or incompatible file is refused with a message that says what to do, never with a pickle
 traceback. Only load model files you made or trust: unpickling runs code (see scikit-learn's model persistence
 guide). The service never loads a model named by a request.
+
+Format 2 files hold a ``features -> heads -> calibration`` pipeline. Format 1 files (written before calibration was
+a step of its own, like the first shipped models) hold ``features -> heads`` with the calibration inside the heads;
+they are read into the same three steps, scoring exactly as before.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from .errors import ModelChecksumError, ModelFileError, ModelVersionError
 
 __all__ = ["save_model", "load_model", "sidecar_path", "sha256_file", "read_metadata", "FORMAT"]
 
-#: Version of the file layout; bumped when a saved model can no longer be read by this code.
-FORMAT = 1
+#: Version of the file layout this code writes; bumped when a saved model can no longer be read by older code.
+FORMAT = 2
+#: The layouts this code reads.
+READABLE_FORMATS = (1, 2)
 
 
 def _library_version() -> str:
@@ -147,10 +153,10 @@ def load_model(path: str | os.PathLike[str], verify: bool = True) -> tuple[Pipel
         The file's sha256 is not the one in its sidecar.
     """
     meta = read_metadata(path)
-    if meta["format"] != FORMAT:
+    if meta["format"] not in READABLE_FORMATS:
         raise ModelVersionError(
-            f"model {path} has file format {meta['format']}, this library reads format {FORMAT}; "
-            "upgrade moderation or retrain the model with `moderation train`"
+            f"model {path} has file format {meta['format']}, this library reads formats "
+            f"{', '.join(map(str, READABLE_FORMATS))}; upgrade moderation or retrain the model with `moderation train`"
         )
     saved = str(meta["versions"].get("scikit-learn", "?"))
     if _major_minor(saved) != _major_minor(sklearn.__version__):
@@ -169,6 +175,20 @@ def load_model(path: str | os.PathLike[str], verify: bool = True) -> tuple[Pipel
         pipeline = joblib.load(path)
     except Exception as exc:  # unpickling can fail in many ways; none of them should reach the caller raw
         raise ModelFileError(f"model {path} could not be read ({type(exc).__name__}: {exc}); retrain it") from None
-    if not isinstance(pipeline, Pipeline) or [name for name, _ in pipeline.steps] != ["features", "heads"]:
-        raise ModelFileError(f"{path} does not hold a moderation pipeline (features -> heads)")
+    from .model import STEPS
+
+    if meta["format"] == 1 and isinstance(pipeline, Pipeline) and [n for n, _ in pipeline.steps] == list(STEPS[:2]):
+        pipeline = _calibration_as_a_step(pipeline)
+    if not isinstance(pipeline, Pipeline) or tuple(name for name, _ in pipeline.steps) != STEPS:
+        raise ModelFileError(f"{path} does not hold a moderation pipeline ({' -> '.join(STEPS)})")
     return pipeline, meta
+
+
+def _calibration_as_a_step(pipeline: Pipeline) -> Pipeline:
+    """A format-1 pipeline (features -> heads, calibration inside the heads) as the three steps of format 2."""
+    from .calibration import PlattScaling
+
+    features, heads = (step for _, step in pipeline.steps)
+    scales = heads.__dict__.pop("calibration_", {})
+    calibration = PlattScaling.from_scales(heads.labels_, scales)
+    return Pipeline([("features", features), ("heads", heads), ("calibration", calibration)])

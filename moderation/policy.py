@@ -7,26 +7,27 @@ which it is rejected outright, plus a site's word and link-domain lists. The def
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .errors import InvalidCommentError
+from .errors import PolicyError
+from .ordered import OrderedEnum
 
 __all__ = ["Verdict", "Thresholds", "Policy"]
 
 
-class Verdict(str, enum.Enum):
-    """What to do with a comment."""
+class Verdict(OrderedEnum):
+    """What to do with a comment, from the mildest to the most severe (so ``max()`` of verdicts is the most severe).
+
+    >>> max(Verdict.HOLD, Verdict.APPROVE, Verdict.REJECT)
+    <Verdict.REJECT: 'reject'>
+    """
 
     APPROVE = "approve"  #: publish it
     HOLD = "hold"  #: keep it for a moderator to decide
     REJECT = "reject"  #: refuse it (spam folder, trash)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ class Thresholds:
         for name in ("hold", "reject"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise InvalidCommentError(f"threshold {name} must be a number in [0, 1], got {value!r}")
+                raise PolicyError(f"threshold {name} must be a number in [0, 1], got {value!r}")
         if self.hold > self.reject:
-            raise InvalidCommentError(f"hold threshold {self.hold} is above reject threshold {self.reject}")
+            raise PolicyError(f"hold threshold {self.hold} is above reject threshold {self.reject}")
 
     def verdict(self, probability: float) -> Verdict:
         if probability >= self.reject:
@@ -54,11 +55,11 @@ class Thresholds:
 
 def _clean_terms(terms: Iterable[str], what: str) -> tuple[str, ...]:
     if isinstance(terms, str) or not isinstance(terms, Iterable):
-        raise InvalidCommentError(f"{what} must be a list of strings, got {type(terms).__name__}")
+        raise PolicyError(f"{what} must be a list of strings, got {type(terms).__name__}")
     cleaned = []
     for term in terms:
         if not isinstance(term, str):
-            raise InvalidCommentError(f"{what} must hold strings, got {type(term).__name__}")
+            raise PolicyError(f"{what} must hold strings, got {type(term).__name__}")
         term = " ".join(term.casefold().split())
         if term:
             cleaned.append(term)
@@ -99,7 +100,7 @@ class Policy:
         object.__setattr__(self, "thresholds", dict(self.thresholds))
         for label, t in self.thresholds.items():
             if not isinstance(t, Thresholds):
-                raise InvalidCommentError(f"thresholds[{label!r}] must be a Thresholds, got {type(t).__name__}")
+                raise PolicyError(f"thresholds[{label!r}] must be a Thresholds, got {type(t).__name__}")
         object.__setattr__(self, "blocked_words", _clean_terms(self.blocked_words, "blocked_words"))
         object.__setattr__(self, "allowed_words", _clean_terms(self.allowed_words, "allowed_words"))
         domains = tuple(d.lstrip(".").removeprefix("www.") for d in _clean_terms(self.blocked_domains, "blocked_domains"))
@@ -109,14 +110,14 @@ class Policy:
     def from_dict(cls, data: Mapping[str, Any]) -> "Policy":
         """Build a policy from JSON-like data: ``{"thresholds": {"spam": {"hold": .5, "reject": .9}}, ...}``."""
         if not isinstance(data, Mapping):
-            raise InvalidCommentError(f"a policy must be an object, got {type(data).__name__}")
+            raise PolicyError(f"a policy must be an object, got {type(data).__name__}")
         raw = data.get("thresholds", {})
         if not isinstance(raw, Mapping):
-            raise InvalidCommentError("policy thresholds must be an object of label -> {hold, reject}")
+            raise PolicyError("policy thresholds must be an object of label -> {hold, reject}")
         thresholds = {}
         for label, t in raw.items():
             if not isinstance(t, Mapping) or set(t) - {"hold", "reject"} or not {"hold", "reject"} <= set(t):
-                raise InvalidCommentError(f"thresholds[{label!r}] must be an object with exactly 'hold' and 'reject'")
+                raise PolicyError(f"thresholds[{label!r}] must be an object with exactly 'hold' and 'reject'")
             thresholds[str(label)] = Thresholds(t["hold"], t["reject"])
         return cls(
             thresholds,
@@ -147,7 +148,7 @@ class Policy:
             merged[label] = t
         unknown = set(rules) - {"blocked_words", "allowed_words", "blocked_domains"}
         if unknown:
-            raise InvalidCommentError(f"unknown policy fields: {sorted(unknown)}")
+            raise PolicyError(f"unknown policy fields: {sorted(unknown)}")
         return replace(self, thresholds=merged, **rules)
 
     def _pattern(self, terms: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -180,7 +181,6 @@ class Policy:
 
         ``forced`` (from a rule, e.g. a blocked word) sets the verdict to at least that severity.
         """
-        order = {Verdict.APPROVE: 0, Verdict.HOLD: 1, Verdict.REJECT: 2}
         verdict = forced or Verdict.APPROVE
         flagged = []
         for label, probability in probabilities.items():
@@ -190,7 +190,6 @@ class Policy:
             v = t.verdict(probability)
             if v is not Verdict.APPROVE:
                 flagged.append(label)
-            if order[v] > order[verdict]:
-                verdict = v
+            verdict = max(verdict, v)
         flagged.sort(key=lambda lab: -probabilities[lab])
         return verdict, flagged

@@ -44,7 +44,7 @@ from sklearn.pipeline import Pipeline
 
 from .errors import InvalidDataError
 from .features import CountCache
-from .model import build_pipeline
+from .model import build_pipeline, sigmoid
 from .persistence import save_model
 from .policy import Policy, Thresholds
 
@@ -419,10 +419,11 @@ def train(
     params = dict(params or {})
     pipeline = build_pipeline(**params)
     say(f"fitting {len(labels)} label(s) on {int(fit_rows.sum()):,} rows from {len(sources)} source(s)")
+    # Features and heads learn from the training rows; the calibration step below from held-out rows only.
     fit_texts = data.loc[fit_rows, "text"].tolist()
     fit_args = {"sample_weight": data.loc[fit_rows, "_weight"].to_numpy(), "domains": data.loc[fit_rows, "_domain"].tolist()}
     if cache is None:
-        pipeline.fit(fit_texts, Y[fit_rows], **{f"heads__{k}": v for k, v in fit_args.items()})
+        pipeline[:-1].fit(fit_texts, Y[fit_rows], **{f"heads__{k}": v for k, v in fit_args.items()})
     else:
         features = pipeline.named_steps["features"]
         counts = cache.counts(fit_texts)
@@ -432,6 +433,7 @@ def train(
     thresholds: dict[str, dict[str, float]] = {}
     validation_metrics: dict[str, Any] = {}
     threshold_notes: dict[str, Any] = {}
+    heads, calibration = pipeline.named_steps["heads"], pipeline.named_steps["calibration"]
     if held.any():
         val = data.loc[held].reset_index(drop=True)
         features = pipeline.named_steps["features"]
@@ -442,9 +444,10 @@ def train(
             names = (threshold_sources or {}).get(label)
             if names:
                 targets.loc[~val["_source"].isin(names), label] = np.nan
-        calibration = pipeline.named_steps["heads"].calibrate(val_X, targets)
-        say(f"calibrated {len(calibration)} label(s) on held-out rows")
-        scores = pipeline.named_steps["heads"].predict_proba(val_X)
+        calibration.fit(heads.transform(val_X), targets)
+        say(f"calibrated {len(calibration.calibrated_)} label(s) on held-out rows")
+        # Scored as the Moderator scores (calibration folded into the weights), so thresholds fit what it answers.
+        scores = sigmoid(heads.decision_function(val_X, calibration=calibration))
         for j, label in enumerate(labels):
             names = (threshold_sources or {}).get(label)
             rows = val[label].notna() & (val["_source"].isin(names) if names else True)
@@ -459,6 +462,7 @@ def train(
             threshold_notes[label] = notes
         say("thresholds chosen on held-out rows")
     else:
+        calibration.fit(np.zeros((0, len(labels))), Y.iloc[:0])  # nothing held out: the identity
         thresholds = {label: {"hold": 0.5, "reject": 0.9} for label in labels}
     for label in informational:
         if label in thresholds:
@@ -470,7 +474,6 @@ def train(
 
     from . import __version__
 
-    heads = pipeline.named_steps["heads"]
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     fingerprint = hashlib.sha256(
         json.dumps([s.name for s in sources] + [params, seed, recipe], default=str).encode()
@@ -487,7 +490,7 @@ def train(
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
         "seed": seed,
         "validation_share": validation,
-        "calibration": {k: {"slope": a, "offset": b} for k, (a, b) in heads.calibration_.items()},
+        "calibration": {k: {"slope": a, "offset": b} for k, (a, b) in calibration.scales().items()},
         "sources": [
             {
                 "name": s.name,

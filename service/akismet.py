@@ -38,7 +38,8 @@ from moderation import Comment
 from .auth import host_key, site_for_key, storage
 from .checks import Checker, Item
 from .payloads import clean_text
-from .storage import Site, StorageError, current_month, normalise_site_url, site_host
+from .errors import StorageError
+from .storage import Site, current_month, normalise_site_url, site_host
 
 __all__ = ["bp", "SUBMISSION_RESPONSE"]
 
@@ -219,7 +220,7 @@ def _submit(decision: str) -> Response:
             if k in EXTRA_FIELDS or k.startswith("comment_") or k in ("user_ip", "user_agent", "referrer", "permalink")
         }
         metadata.pop("comment_content", None)
-        storage().record_feedback(
+        storage().feedback.record(
             site.id, _comment_id(params), decision, source="akismet", text=comment.text, metadata=metadata
         )
     return _text(SUBMISSION_RESPONSE)
@@ -240,7 +241,7 @@ def usage_limit():
     site, problem = _authenticate(_params(), require_blog=False)
     if problem is not None:
         return problem
-    return jsonify(limit="none", usage=storage().usage(site.id)["api_calls"], percentage="0.00", throttled=False)
+    return jsonify(limit="none", usage=storage().usage.get(site.id).api_calls, percentage="0.00", throttled=False)
 
 
 @bp.route("/1.2/key-sites", methods=["GET", "POST"])
@@ -268,7 +269,7 @@ def key_sites():
     rows = [site] if wanted.lower() in site.url.lower() else []
     total = len(rows)
     rows = rows[offset : offset + limit]
-    counts = {r.id: storage().usage(r.id, month) for r in rows}
+    counts = {r.id: storage().usage.get(r.id, month).to_dict() for r in rows}
     if fmt == "csv":
         out = io.StringIO()
         key = params.get("api_key") or params.get("key") or ""

@@ -1,7 +1,7 @@
 """API keys: where each API family carries its key, and which site a key acts for.
 
 A key belongs to exactly one site; everything a request reads or writes is that site's. Keys are stored hashed (see
-:func:`service.storage.hash_key` for why a fast hash is right for random keys).
+:func:`service.storage.sites.hash_key` for why a fast hash is right for random keys).
 
 * native API: ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``; 401 without a valid key, 403 when the request
   names another site.
@@ -17,7 +17,8 @@ import re
 from flask import current_app, request
 
 from .errors import Forbidden, Unauthorized
-from .storage import Site, Storage, StorageError, normalise_site_url, site_host
+from .errors import StorageError
+from .storage import Site, Storage, normalise_site_url, site_host
 
 __all__ = ["storage", "native_key", "authenticate_native", "site_for_key", "check_site_matches", "host_key"]
 
@@ -29,7 +30,7 @@ def storage() -> Storage:
 
 
 def site_for_key(key: str | None) -> Site | None:
-    return storage().site_for_key(key.strip() if key else key)
+    return storage().keys.site_for(key.strip() if key else key)
 
 
 def native_key() -> str | None:

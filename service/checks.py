@@ -158,7 +158,7 @@ class Checker:
                 stored_spam += spam
             outcomes.append(outcome)
         if count:
-            self.storage.record_checks(
+            self.storage.comments.record(
                 site.id,
                 rows,
                 unstored=len(items) - len(rows),

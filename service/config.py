@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
+
 __all__ = ["DEFAULTS", "ENVIRONMENT", "load_config", "resolve_instance", "resolve_database"]
 
 #: What a fresh install gets.
@@ -62,8 +64,8 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
 
     Raises
     ------
-    ValueError
-        When an environment variable cannot be parsed; the message names it.
+    ConfigError
+        When a setting or environment variable is invalid; the message names it.
     """
     environ = os.environ if environ is None else environ
     config = dict(DEFAULTS)
@@ -77,13 +79,13 @@ def load_config(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, 
         try:
             config[key] = kind(raw)
         except ValueError:
-            raise ValueError(f"environment variable {name}={raw!r} is not a valid {kind.__name__}") from None
+            raise ConfigError(f"environment variable {name}={raw!r} is not a valid {kind.__name__}") from None
     config["INSTANCE_PATH"] = str(resolve_instance(config["INSTANCE_PATH"]))
     config["DATABASE"] = str(resolve_database(config["DATABASE"], config["INSTANCE_PATH"]))
     if config["MAX_BATCH"] < 1 or config["MAX_COMMENT_BYTES"] < 1:
-        raise ValueError("MAX_BATCH and MAX_COMMENT_BYTES must be positive")
+        raise ConfigError("MAX_BATCH and MAX_COMMENT_BYTES must be positive")
     if not 0.0 <= float(config["APPROVED_SAMPLE_RATE"]) <= 1.0:
-        raise ValueError("APPROVED_SAMPLE_RATE must be in [0, 1]")
+        raise ConfigError("APPROVED_SAMPLE_RATE must be in [0, 1]")
     return config
 
 

@@ -1,39 +1,85 @@
-"""Errors the service answers with, and the app-wide handlers that turn every failure into a clean response.
+"""The service's exceptions: one base class, :class:`ServiceError`, and a subclass for each kind of failure.
 
-Each API family answers errors in its own dialect: the native API in JSON (``{"error": {"code", "message",
-"field", "request_id"}}``), the Akismet endpoints in plain text, the Perspective endpoints in Google's JSON error shape.
-The handlers are registered on the app, not on blueprints, because routing errors (404, 405) and body-size errors
-(413) happen before any blueprint is chosen; the family is told from the path.
+Each says when it is raised. The library's own errors (:class:`moderation.ModerationError`) are a separate family:
+the service catches them where it calls the library and answers or re-raises in its own terms. How each error is
+answered over HTTP, in each API family's dialect, is :mod:`service.http_errors`.
 
-Nothing unexpected reaches a client: the catch-all handler logs the exception with its request id and answers a
-generic 500 without details.
+This module imports nothing heavy, so the storage layer and the command line can raise these without Flask.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
-
 __all__ = [
+    "ServiceError",
+    "ConfigError",
+    "StorageError",
+    "UploadError",
+    "PolicySettingsError",
+    "ModelUnavailable",
+    "RetrainBusy",
+    "InvalidPassword",
+    "DependencyMissing",
     "APIError",
     "InvalidBody",
     "InvalidField",
     "Unauthorized",
     "Forbidden",
     "NotFound",
-    "ServiceUnavailable",
-    "api_family",
-    "register_error_handlers",
-    "GOOGLE_STATUS",
+    "PerspectiveError",
+    "PERSPECTIVE_ERROR_TYPE",
 ]
 
-log = logging.getLogger("service")
+
+class ServiceError(Exception):
+    """Base class of every exception the service raises on purpose."""
 
 
-class APIError(Exception):
+class ConfigError(ServiceError, ValueError):
+    """Raised by :func:`service.config.load_config` when a setting (or its environment variable) is invalid."""
+
+
+class StorageError(ServiceError):
+    """Raised by :mod:`service.storage` when the database cannot do what was asked: a schema newer than this code, a
+    failed migration, a bad site URL, an unknown site, key, model or job, a value outside its column's range."""
+
+
+class UploadError(ServiceError, ValueError):
+    """Raised for a labeled upload that cannot be imported (too large, not UTF-8, not CSV, wrong columns, labels
+    outside 0/1); the message says what is wrong and how to fix it, naming the row."""
+
+
+class PolicySettingsError(ServiceError, ValueError):
+    """Raised by :func:`service.site_policy.parse_settings` for invalid site policy settings; ``field`` names the
+    offending one (``thresholds.spam``)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+class ModelUnavailable(ServiceError):
+    """Raised by :class:`service.model_holder.ModelHolder` when no model can serve a request: the file is missing or
+    broken and nothing was loaded before. Answered 503."""
+
+
+class RetrainBusy(ServiceError):
+    """Raised when a retrain of a site is asked for while another one of that site is still running."""
+
+
+class InvalidPassword(ServiceError):
+    """Raised by ``moderation users create`` for a password it refuses: shorter than 8 characters, or typed
+    differently twice."""
+
+
+class DependencyMissing(ServiceError):
+    """Raised by a service command whose dependencies (the ``service`` extra: Flask, gunicorn, prometheus_client)
+    are not installed; the message says ``pip install 'moderation[service]'``."""
+
+
+class APIError(ServiceError):
     """A native-API error: an HTTP status, a stable machine-readable ``code``, a message naming the fix."""
 
     status = 400
@@ -45,26 +91,24 @@ class APIError(Exception):
         self.field = field
         self.headers = headers or {}
 
-    def response(self) -> Response:
-        return native_error(self.status, self.code, self.message, field=self.field, headers=self.headers)
-
 
 class InvalidBody(APIError):
-    """The body is not what the endpoint reads: not JSON, not UTF-8, not an object."""
+    """Raised when the body is not what the endpoint reads: not JSON, not UTF-8, not an object."""
 
     status = 400
     code = "invalid_body"
 
 
 class InvalidField(APIError):
-    """A field is missing, has the wrong type or is out of range; ``field`` names it (``comments[2].text``)."""
+    """Raised when a field is missing, has the wrong type or is out of range; ``field`` names it
+    (``comments[2].text``)."""
 
     status = 422
     code = "invalid_field"
 
 
 class Unauthorized(APIError):
-    """No API key, or one that is unknown or revoked."""
+    """Raised when a request has no API key, or one that is unknown or revoked."""
 
     status = 401
     code = "unauthorized"
@@ -74,129 +118,37 @@ class Unauthorized(APIError):
 
 
 class Forbidden(APIError):
-    """A valid key asked to act on another site's data."""
+    """Raised when a valid key asks to act on another site's data."""
 
     status = 403
     code = "forbidden"
 
 
 class NotFound(APIError):
+    """Raised when nothing is stored under the id a request names."""
+
     status = 404
     code = "not_found"
 
 
-class ServiceUnavailable(APIError):
-    """No model is loaded for this request's site."""
-
-    status = 503
-    code = "model_unavailable"
+#: The ``@type`` of Perspective's error details.
+PERSPECTIVE_ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
 
 
-#: google.rpc.Code names for HTTP statuses, as Google APIs (Perspective) answer them.
-GOOGLE_STATUS = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    405: "NOT_FOUND",
-    409: "ABORTED",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
+class PerspectiveError(ServiceError):
+    """Raised by the Perspective-compatible endpoints; answered in Google's error shape, with Perspective's
+    ``errorType`` when it has one."""
 
-
-def _request_id() -> str | None:
-    return getattr(g, "request_id", None)
-
-
-def native_error(
-    status: int, code: str, message: str, *, field: str | None = None, headers: dict[str, str] | None = None
-) -> Response:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        body["field"] = field
-    body["request_id"] = _request_id()
-    response = jsonify(error=body)
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
-
-
-def google_error(
-    status: int, message: str, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
-) -> Response:
-    """Google's JSON error: ``{"error": {"code", "message", "status", "details"}}``."""
-    body: dict[str, Any] = {"code": status, "message": message, "status": GOOGLE_STATUS.get(status, "UNKNOWN")}
-    if details:
-        body["details"] = details
-    response = jsonify(error=body)
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
-
-
-def plain_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    response = Response(message, status=status, mimetype="text/plain")
-    response.headers.update(headers or {})
-    return response
-
-
-def api_family(path: str) -> str:
-    """Which API a path belongs to: ``"akismet"``, ``"perspective"`` or ``"native"``."""
-    if path.startswith(("/1.1/", "/1.2/")):
-        return "akismet"
-    if path.startswith("/v1alpha1/"):
-        return "perspective"
-    return "native"
-
-
-_HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
-_HTTP_MESSAGES = {
-    404: "no such endpoint; see /openapi.json for the native API",
-    413: "request body too large",
-}
-
-
-def _http_error(exc: HTTPException) -> Response:
-    status = exc.code or 500
-    headers: dict[str, str] = {}
-    if status == 405 and getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(exc.valid_methods)
-    family = api_family(request.path)
-    message = _HTTP_MESSAGES.get(status) or (exc.description or exc.name)
-    if status == 405:
-        message = f"method {request.method} is not allowed here; use {headers.get('Allow', 'another method')}"
-    if status == 413:
-        limit = request.max_content_length
-        message = f"request body too large: the limit is {limit} bytes" if limit else message
-    if family == "akismet":
-        return plain_error(status, exc.name, headers)
-    if family == "perspective":
-        return google_error(status, message, headers=headers)
-    return native_error(status, _HTTP_CODES.get(status, "http_error"), message, headers=headers)
-
-
-def _unexpected(exc: Exception) -> Response:
-    log.exception("unhandled error in %s %s (request %s)", request.method, request.path, _request_id())
-    family = api_family(request.path)
-    message = "internal error; the server logged it"
-    if family == "akismet":
-        return plain_error(500, "Internal Server Error")
-    if family == "perspective":
-        return google_error(500, message)
-    return native_error(500, "internal_error", message)
-
-
-def register_error_handlers(app: Flask) -> None:
-    """JSON (or the family's dialect) for every error, including routing errors and unexpected exceptions."""
-    app.register_error_handler(APIError, lambda exc: exc.response())
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected)
+    def __init__(
+        self,
+        message: str,
+        error_type: str | None = "INVALID_REQUEST",
+        status: int = 400,
+        extra: Mapping[str, Any] | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ):
+        super().__init__(message)
+        self.message, self.status = message, status
+        if details is None and error_type:
+            details = [{"@type": PERSPECTIVE_ERROR_TYPE, "errorType": error_type, **(extra or {})}]
+        self.details = details

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from . import metrics
-from .model_holder import ModelHolder, ModelUnavailable
+from .errors import ModelUnavailable
+from .model_holder import ModelHolder
 from .openapi import document
 
 __all__ = ["bp"]
@@ -30,7 +31,7 @@ def readyz():
     except ModelUnavailable as exc:
         problems.append(f"model not loaded: {exc}")
     try:
-        current_app.extensions["moderation.storage"].conn.execute("SELECT 1").fetchone()
+        current_app.extensions["moderation.storage"].ping()
     except Exception as exc:  # any database failure makes the worker unready, whatever its kind
         problems.append(f"database unavailable: {type(exc).__name__}")
     if problems:

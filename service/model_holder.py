@@ -32,13 +32,11 @@ from moderation.errors import ModerationError
 from moderation.moderator import default_model_path
 from moderation.persistence import sidecar_path
 
+from .errors import ModelUnavailable
+
 __all__ = ["ModelHolder", "ModelUnavailable"]
 
 log = logging.getLogger(__name__)
-
-
-class ModelUnavailable(Exception):
-    """Raised when no model can serve a request: the file is missing or broken and nothing was loaded before."""
 
 
 def _signature(path: str) -> tuple[int, ...] | None:

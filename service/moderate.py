@@ -39,14 +39,13 @@ from flask import (
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.security import check_password_hash
 
-from moderation.errors import ModerationError
+from moderation.errors import ModerationError, RegistryError
 from moderation.labels import LABELS
-from moderation.registry import RegistryError
-from moderation.retrain import default_recipe
+from moderation.retraining.retrain import default_recipe
 
-from . import moderate_store as store
-from .model_holder import ModelUnavailable
-from .storage import Storage, StorageError
+from . import retraining, review
+from .errors import ModelUnavailable, RetrainBusy, StorageError, UploadError
+from .storage import Storage
 
 __all__ = ["bp", "register"]
 
@@ -61,7 +60,7 @@ def _storage() -> Storage:
 
 
 def _registry() -> Any:
-    return store.registry(_storage(), current_app.instance_path)
+    return retraining.registry(_storage(), current_app.instance_path)
 
 
 # -- session, CSRF, access -------------------------------------------------------------------------------------
@@ -80,8 +79,7 @@ def _load_user_and_check_csrf() -> Any:
     g.user = None
     user_id = session.get("user_id")
     if user_id is not None:
-        row = _storage().conn.execute("SELECT username FROM users WHERE id = ?", (user_id,)).fetchone()
-        g.user = _storage().get_user(row["username"]) if row else None
+        g.user = _storage().users.get_by_id(user_id)
     if request.method == "POST":
         sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
         expected = session.get("csrf") or ""
@@ -110,10 +108,10 @@ def login_required(view: Any) -> Any:
 
 def _site(site_id: int) -> Any:
     """The site if the signed-in moderator may see it, else None."""
-    if g.user is None or site_id not in g.user["site_ids"]:
+    if g.user is None or site_id not in g.user.site_ids:
         return None
     try:
-        return _storage().get_site(site_id)
+        return _storage().sites.get(site_id)
     except StorageError:
         return None
 
@@ -141,11 +139,11 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        user = _storage().get_user(username) if username else None
-        ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
+        user = _storage().users.get(username) if username else None
+        ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
         if user and ok:
             session.clear()  # a new session: no fixation
-            session["user_id"] = user["id"]
+            session["user_id"] = user.id
             csrf_token()
             target = request.args.get("next", "")
             if not target.startswith("/moderate") or target.startswith("//"):
@@ -165,12 +163,8 @@ def logout() -> Any:
 @login_required
 def index() -> Any:
     sites = []
-    for site_id in g.user["site_ids"]:
-        site = _storage().get_site(site_id)
-        pending = _storage().conn.execute(
-            "SELECT COUNT(*) FROM comments WHERE site_id = ? AND review_status = 'pending'", (site_id,)
-        ).fetchone()[0]
-        sites.append((site, pending))
+    for site_id in g.user.site_ids:
+        sites.append((_storage().sites.get(site_id), _storage().comments.count_pending(site_id)))
     if len(sites) == 1:
         return redirect(url_for("moderate.queue", site_id=sites[0][0].id))
     return _page("moderate/index.html", sites=sites)
@@ -197,12 +191,11 @@ def queue(site_id: int) -> Any:
         return _no_site()
     order = "uncertain" if request.args.get("order") == "uncertain" else "newest"
     thresholds = _thresholds(site)
-    items = store.queue(_storage(), site.id, order=order, limit=100,
-                        thresholds={k: t.hold for k, t in thresholds.items()})
-    for item in items:
-        item["pieces"] = store.highlight(item["text"], item["reasons"])
+    checks = _storage().comments.review_queue(site.id, order=order, limit=100,
+                                              thresholds={k: t.hold for k, t in thresholds.items()})
+    items = [{**check.to_dict(), "pieces": review.highlight(check.text, check.reasons)} for check in checks]
     return _page("moderate/queue.html", site=site, items=items, order=order, thresholds=thresholds,
-                 decisions=store.MODERATOR_DECISIONS, labels=LABELS)
+                 decisions=review.MODERATOR_DECISIONS, labels=LABELS)
 
 
 @bp.post("/sites/<int:site_id>/decide")
@@ -219,7 +212,7 @@ def decide(site_id: int) -> Any:
         action, ids = request.form.get("action", ""), request.form.getlist("ids")
     try:
         ids = [int(i) for i in ids]
-        count = store.decide(_storage(), site.id, ids, action, moderator=g.user["username"]) if ids else 0
+        count = review.decide(_storage(), site.id, ids, action, moderator=g.user.username) if ids else 0
     except (ValueError, StorageError) as exc:
         flash(f"Nothing was decided: {exc}", "error")
     else:
@@ -243,10 +236,10 @@ def upload(site_id: int) -> Any:
     limit = int(current_app.config.get("UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
     data = file.stream.read(limit + 1)
     try:
-        frame = store.parse_labeled_csv(data, max_bytes=limit)
-        count = store.import_feedback(_storage(), site.id, frame, moderator=g.user["username"],
+        frame = review.parse_labeled_csv(data, max_bytes=limit)
+        count = review.import_labeled(_storage(), site.id, frame, moderator=g.user.username,
                                       note=f"uploaded {file.filename}")
-    except (store.UploadError, StorageError) as exc:
+    except (UploadError, StorageError) as exc:
         flash(f"{file.filename}: nothing was imported. {exc}", "error")
     else:
         flash(f"{file.filename}: imported {count} labeled comment(s) as feedback.", "info")
@@ -273,8 +266,8 @@ def retrain(site_id: int) -> Any:
     }
     try:
         active = current_app.extensions["moderation.models"].get(site.id)
-        job_id = store.start_retrain_job(_storage(), current_app.instance_path, site, active, options=options)
-    except (StorageError, ModerationError, ModelUnavailable) as exc:
+        job_id = retraining.start_retrain_job(_storage(), current_app.instance_path, site, active, options=options)
+    except (RetrainBusy, StorageError, ModerationError, ModelUnavailable) as exc:
         flash(f"Retraining could not start: {exc}", "error")
         return redirect(url_for("moderate.models", site_id=site.id))
     if request.accept_mimetypes.best == "application/json":
@@ -285,10 +278,10 @@ def retrain(site_id: int) -> Any:
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job(job_id: int) -> Any:
-    found = _storage().get_job(job_id)
-    if found is None or _site(found["site_id"]) is None:
+    found = _storage().jobs.get(job_id)
+    if found is None or _site(found.site_id) is None:
         return jsonify(error="no such job"), 404
-    return jsonify({k: found[k] for k in ("id", "kind", "status", "progress", "message", "updated_at")})
+    return jsonify({k: getattr(found, k) for k in ("id", "kind", "status", "progress", "message", "updated_at")})
 
 
 @bp.get("/sites/<int:site_id>/models")
@@ -297,15 +290,10 @@ def models(site_id: int) -> Any:
     site = _site(site_id)
     if site is None:
         return _no_site()
-    versions = list(reversed(_registry().list(site.id)))
+    versions = list(reversed(_registry().list(retraining.scope_of(site.id))))
     job_id = request.args.get("job", type=int)
-    if job_id is None:
-        row = _storage().conn.execute(
-            "SELECT id FROM jobs WHERE site_id = ? AND kind = 'retrain' ORDER BY id DESC LIMIT 1", (site.id,)
-        ).fetchone()
-        job_id = row[0] if row else None
-    current_job = _storage().get_job(job_id) if job_id else None
-    if current_job and current_job["site_id"] != site.id:
+    current_job = _storage().jobs.get(job_id) if job_id else _storage().jobs.latest(site.id, "retrain")
+    if current_job and current_job.site_id != site.id:
         current_job = None
     serving = current_app.extensions["moderation.models"]
     try:
@@ -327,7 +315,7 @@ def promote(site_id: int, model_id: int) -> Any:
     if site is None:
         return _no_site()
     try:
-        version = _registry().promote(site.id, model_id, force=request.form.get("force") == "1")
+        version = _registry().promote(retraining.scope_of(site.id), model_id, force=request.form.get("force") == "1")
     except RegistryError as exc:
         flash(str(exc), "error")
     else:
@@ -343,7 +331,7 @@ def rollback(site_id: int) -> Any:
     if site is None:
         return _no_site()
     try:
-        version = _registry().rollback(site.id)
+        version = _registry().rollback(retraining.scope_of(site.id))
     except RegistryError as exc:
         flash(str(exc), "error")
     else:
@@ -354,7 +342,7 @@ def rollback(site_id: int) -> Any:
 
 def _version(site: Any, model_id: int) -> Any:
     try:
-        return _registry().show(site.id, model_id)
+        return _registry().show(retraining.scope_of(site.id), model_id)
     except RegistryError:
         return None
 
@@ -403,7 +391,7 @@ def apply_threshold(site_id: int) -> Any:
     reject = max(hold, float(current.reject) if current is not None else 0.9)
     thresholds[label] = {"hold": hold, "reject": reject}
     policy["thresholds"] = thresholds
-    _storage().update_site(site.id, policy=policy)
+    _storage().sites.update(site.id, policy=policy)
     flash(f"{label}: comments scoring {hold:.3f} or more are now held for review.", "info")
     return redirect(request.referrer or url_for("moderate.models", site_id=site.id))
 

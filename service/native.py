@@ -17,9 +17,9 @@ from moderation.moderator import METADATA_FIELDS
 
 from .auth import authenticate_native, check_site_matches, storage
 from .checks import Checker, Item, Outcome
-from .errors import InvalidBody, InvalidField, NotFound
+from .errors import InvalidBody, InvalidField, NotFound, PolicySettingsError
 from .payloads import clean_text, read_json, utf8_size
-from .site_policy import RULE_LISTS, PolicySettingsError, effective_policy, parse_settings
+from .site_policy import RULE_LISTS, effective_policy, parse_settings
 from .storage import DECISIONS
 
 __all__ = ["bp"]
@@ -211,7 +211,7 @@ def feedback():
             raise InvalidField(f"unknown label {label!r}; labels are {', '.join(LABELS)}", field=f"labels.{label}")
         if not isinstance(value, (bool, int, float)) or not 0 <= float(value) <= 1:
             raise InvalidField(f"labels.{label} must be a number in [0, 1] or a boolean", field=f"labels.{label}")
-    stored = storage().record_feedback(
+    stored = storage().feedback.record(
         g.site.id,
         comment_id,
         decision,
@@ -223,45 +223,28 @@ def feedback():
     )
     return jsonify(
         request_id=g.request_id,
-        comment_id=stored["comment_id"],
-        decision=stored["decision"],
-        labels=stored["labels"],
-        moderator=stored["moderator"],
-        note=stored["note"],
-        created=stored["created"],
-        created_at=stored["created_at"],
-        updated_at=stored["updated_at"],
+        comment_id=stored.comment_id,
+        decision=stored.decision,
+        labels=stored.labels,
+        moderator=stored.moderator,
+        note=stored.note,
+        created=stored.created,
+        created_at=stored.created_at,
+        updated_at=stored.updated_at,
     )
 
 
 @bp.get("/comments/<path:comment_id>")
 def comment(comment_id: str):
     """The latest stored check of one of the site's comments and the decision recorded for it."""
-    check = storage().latest_check(g.site.id, comment_id)
-    decision = storage().get_feedback(g.site.id, comment_id)
+    check = storage().comments.latest(g.site.id, comment_id)
+    decision = storage().feedback.get(g.site.id, comment_id)
     if check is None and decision is None:
         raise NotFound(f"no stored check or feedback for comment {comment_id!r} of {g.site.url}", field="comment_id")
-    if check is not None:
-        check = {
-            k: check[k]
-            for k in (
-                "thread_id",
-                "article_url",
-                "text",
-                "metadata",
-                "scores",
-                "verdict",
-                "flagged",
-                "reasons",
-                "spam",
-                "model_version",
-                "review_status",
-                "source",
-                "created_at",
-            )
-        }
+    if check is not None:  # the row's own ids stay internal; comment_id is answered once, at the top
+        check = {k: v for k, v in check.to_dict().items() if k not in ("id", "site_id", "request_id", "comment_id")}
     if decision is not None:
-        decision.pop("comment_id")
+        decision = {k: v for k, v in vars(decision).items() if k != "comment_id"}
     return jsonify(request_id=g.request_id, comment_id=comment_id, check=check, feedback=decision)
 
 
@@ -295,7 +278,7 @@ def site():
         name=g.site.name,
         store_comments=g.site.store_comments,
         approved_sample_rate=current_app.config["APPROVED_SAMPLE_RATE"] if rate is None else rate,
-        usage=storage().usage(g.site.id),
+        usage=storage().usage.get(g.site.id).to_dict(),
     )
 
 
@@ -321,5 +304,5 @@ def put_policy():
         policy = parse_settings(body)
     except PolicySettingsError as exc:
         raise InvalidField(str(exc), field=exc.field) from None
-    site = storage().update_site(g.site.id, policy=policy)
+    site = storage().sites.update(g.site.id, policy=policy)
     return _policy_answer(site)

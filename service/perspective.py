@@ -42,7 +42,8 @@ from moderation.labels import LABELS
 
 from .auth import site_for_key, storage
 from .checks import Checker, Item
-from .errors import google_error
+from .errors import PerspectiveError
+from .http_errors import google_error
 from .payloads import clean_text, read_json, utf8_size
 from .storage import Site
 
@@ -88,7 +89,6 @@ PERSPECTIVE_ATTRIBUTES = frozenset(
 )
 #: Coral Talk's "send feedback" option suggests its moderators' decision as the attribute name, with value 1.
 CORAL_STATUSES = {"APPROVED": "approved", "DELETED": "rejected", "REJECTED": "rejected"}
-ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
 ANALYZE_FIELDS = frozenset(
     {
         "comment",
@@ -107,24 +107,6 @@ SUGGEST_FIELDS = frozenset(
     {"comment", "context", "attributeScores", "languages", "communityId", "clientToken", "sessionId"}
 )
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
-
-
-class PerspectiveError(Exception):
-    """An error answered in Google's shape, with Perspective's ``errorType`` when it has one."""
-
-    def __init__(
-        self,
-        message: str,
-        error_type: str | None = "INVALID_REQUEST",
-        status: int = 400,
-        extra: Mapping[str, Any] | None = None,
-        details: list[dict[str, Any]] | None = None,
-    ):
-        super().__init__(message)
-        self.message, self.status = message, status
-        if details is None and error_type:
-            details = [{"@type": ERROR_TYPE, "errorType": error_type, **(extra or {})}]
-        self.details = details
 
 
 @bp.errorhandler(PerspectiveError)
@@ -361,7 +343,7 @@ def suggest_score():
     else:
         decision = "not_abusive" if abuse else "ham"
     metadata = {k: body[k] for k in ("clientToken", "communityId", "sessionId", "languages", "context") if body.get(k)}
-    storage().record_feedback(
+    storage().feedback.record(
         site.id, _comment_id(text), decision, source="perspective", labels=labels, text=text, metadata=metadata
     )
     return jsonify({"clientToken": token} if token is not None else {})

@@ -68,10 +68,10 @@ def bootstrap(
 ) -> tuple[Site, str] | None:
     """On an empty database, create a first site and a key and print the key; otherwise do nothing."""
     storage.migrate()
-    if storage.count_sites():
+    if storage.sites.count():
         return None
-    site = storage.create_site(site_url, name="first site")
-    key, _ = storage.create_key(site.id, label="created on first start")
+    site = storage.sites.create(site_url, name="first site")
+    key, _ = storage.keys.create(site.id, label="created on first start")
     print(
         f"First start: created site {site.url} and its API key (shown once, keep it):\n\n    {key}\n",
         file=out,

@@ -11,9 +11,10 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from moderation import InvalidCommentError, Moderator, Policy, Thresholds
+from moderation import Moderator, Policy, PolicyError, Thresholds
 from moderation.labels import LABELS
 
+from .errors import PolicySettingsError
 from .payloads import clean_text
 from .storage import Site
 
@@ -22,14 +23,6 @@ __all__ = ["PolicySettingsError", "parse_settings", "effective_policy", "RULE_LI
 RULE_LISTS = ("blocked_words", "allowed_words", "blocked_domains")
 MAX_RULES = 1000
 MAX_RULE_CHARS = 200
-
-
-class PolicySettingsError(ValueError):
-    """Raised for invalid site policy settings; ``field`` names the offending one (``thresholds.spam``)."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
 
 
 def parse_settings(data: Any) -> dict[str, Any]:
@@ -59,7 +52,7 @@ def parse_settings(data: Any) -> dict[str, Any]:
                 raise PolicySettingsError(f"{where} must be an object with exactly 'hold' and 'reject'", where)
             try:
                 Thresholds(t["hold"], t["reject"])
-            except InvalidCommentError as exc:
+            except PolicyError as exc:
                 raise PolicySettingsError(f"{where}: {exc}", where) from None
             settings["thresholds"][label] = {"hold": float(t["hold"]), "reject": float(t["reject"])}
     for name in RULE_LISTS:

@@ -27,23 +27,54 @@ def test_score_a_csv_file(tiny_model_path, tmp_path, capsys):
     assert rows[0].startswith("text,spam,toxicity,verdict") and len(rows) == 3
 
 
+def _run(argv):
+    """``main(argv)``, with argparse's exit turned into the exit code."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train"], "one of the arguments --recipe --data is required"),
+    (["train", "--recipe", "default", "--data", "x.csv"], "not allowed with argument"),
+    (["score", "--format", "xml", "x"], "invalid choice: 'xml'"),
+    (["evaluate", "x.csv", "--label-map", "Insult"], "--label-map takes COLUMN=LABEL, got 'Insult'"),
+    (["datasets", "fetch"], "name the dataset"),
+    (["serve", "--workers", "0"], "--workers: must be at least 1, got 0"),
+    (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
+])
+def test_a_command_line_that_cannot_run_exits_2(argv, message, capsys, tiny_model_path):
+    """A usage error, found by argparse or by the command, exits 2 with ``moderation: error: ...`` on stderr."""
+    if argv[0] == "evaluate":
+        argv = [*argv, "--model", str(tiny_model_path)]
+    assert _run(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("moderation: error: ") and message in last
+
+
 @pytest.mark.parametrize("argv, message", [
     (["score", "--file", "/nonexistent.csv"], "no such file"),
     (["score", "x", "--model", "/nonexistent.joblib"], "does not exist"),
-    (["train"], "--recipe NAME or --data"),
     (["train", "--recipe", "nope"], "unknown recipe 'nope'"),
     (["evaluate", "/nonexistent.csv"], "no such file|does not exist"),
+    (["keys", "list", "--site", "nowhere.example", "--db", "{tmp}/m.sqlite3"], "no site nowhere.example"),
+    (["models", "promote", "7", "--db", "{tmp}/m.sqlite3"], "the global model has no model version '7'"),
 ])
-def test_errors_exit_2_with_a_message(argv, message, capsys, tiny_model_path):
-    """Bad arguments give exit code 2 and one line on stderr, no traceback."""
-    if argv[0] == "evaluate":
-        argv = [*argv, "--model", str(tiny_model_path)]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
+def test_every_other_failure_exits_1_in_the_same_style(argv, message, capsys, tiny_model_path, tmp_path):
+    """A command that runs but fails (a missing file, an unknown model or site) exits 1 with one
+    ``moderation: error: ...`` line on stderr and no traceback, for the library's and the service's commands."""
     import re
 
-    assert re.search(message, err)
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    if argv[0] == "evaluate":
+        argv = [*argv, "--model", str(tiny_model_path)]
+    assert _run(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert err.startswith("moderation: error: ") and re.search(message, err)
 
 
 def test_console_script_is_installed():

@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from moderation import Comment, InvalidCommentError, Moderator, Policy, Scores, Thresholds, UnknownLabelError, Verdict
+from moderation import (
+    Comment,
+    InvalidCommentError,
+    Moderator,
+    Policy,
+    PolicyError,
+    Scores,
+    Thresholds,
+    UnknownLabelError,
+    Verdict,
+)
 
 
 def test_score_returns_scores_for_every_label(tiny_moderator):
@@ -110,7 +120,8 @@ def test_explanations_are_exact_for_the_linear_model(tiny_moderator):
     j = tiny_moderator.labels.index("toxicity")
     a = features.analyze(text)
     occ = a.occurrences
-    weights, intercepts = heads.scoring_weights()
+    calibration = tiny_moderator.pipeline.named_steps["calibration"]
+    weights, intercepts = heads.scoring_weights(calibration=calibration)
     total = (occ.value * weights[j, occ.bucket]).sum() + occ.meta[0] @ weights[j, features.n_features:]
     logit = total + intercepts[j]
     assert np.isclose(1 / (1 + np.exp(-logit)), tiny_moderator.score(text)["toxicity"])
@@ -166,8 +177,23 @@ def test_evaluating_a_label_the_model_lacks_is_an_error(tiny_moderator, tiny_fra
 
 
 def test_policy_lists_must_be_lists():
-    """A plain string where a list of words belongs is refused, not split into letters."""
-    with pytest.raises(InvalidCommentError, match="blocked_words must be a list of strings, got str"):
+    """A plain string where a list of words belongs is refused with a PolicyError, not split into letters."""
+    with pytest.raises(PolicyError, match="blocked_words must be a list of strings, got str"):
         Policy.from_dict({"thresholds": {}, "blocked_words": "casino"})
-    with pytest.raises(InvalidCommentError, match="allowed_words must be a list"):
+    with pytest.raises(PolicyError, match="allowed_words must be a list"):
         Policy({}).override(allowed_words="breast")
+
+
+@pytest.mark.parametrize(("hold", "reject", "message"), [(1.5, 2.0, "must be a number in"), (0.9, 0.5, "is above")])
+def test_bad_thresholds_are_policy_errors(hold, reject, message):
+    """Thresholds outside [0, 1], or a hold above the reject threshold, raise PolicyError (not a comment error)."""
+    with pytest.raises(PolicyError, match=message) as raised:
+        Thresholds(hold, reject)
+    assert not isinstance(raised.value, InvalidCommentError)
+
+
+def test_verdicts_are_ordered_by_severity():
+    """max() of verdicts is the most severe one; the values stay the strings the APIs answer."""
+    assert Verdict.APPROVE < Verdict.HOLD < Verdict.REJECT
+    assert max([Verdict.HOLD, Verdict.REJECT, Verdict.APPROVE]) is Verdict.REJECT
+    assert [v.value for v in sorted(Verdict, reverse=True)] == ["reject", "hold", "approve"]

@@ -77,3 +77,40 @@ def test_round_trip_scores_identically(tiny_model_path, tiny_moderator, tmp_path
     again = tmp_path / "again.joblib"
     save_model(tiny_moderator.pipeline, again, tiny_moderator.metadata)
     assert Moderator.load(again).score("idiot")["toxicity"] == tiny_moderator.score("idiot")["toxicity"]
+
+
+def test_a_model_saved_before_calibration_was_a_step_scores_as_it_did():
+    """A model file of format 1 (calibration inside the heads, as the first shipped models) loads into the three
+    steps and gives the probabilities, verdicts and reasons recorded by the code that wrote it, within 1e-6."""
+    from pathlib import Path
+
+    from moderation.calibration import PlattScaling
+
+    folder = Path(__file__).parent / "data" / "models"
+    recorded = json.loads((folder / "tiny-format1-scores.json").read_text())
+    path = folder / recorded["model"]
+    assert read_metadata(path)["format"] == 1
+    moderator = Moderator.load(path)
+    as_tiny = Moderator.load(path, domain="tiny")
+    calibration = moderator.pipeline.named_steps["calibration"]
+    assert isinstance(calibration, PlattScaling) and set(calibration.calibrated_) == {"spam", "toxicity"}
+    for comment in recorded["comments"]:
+        scores = moderator.score(comment["text"])
+        assert scores.probabilities.keys() == comment["probabilities"].keys()
+        for label, value in comment["probabilities"].items():
+            assert scores[label] == pytest.approx(value, abs=1e-6)
+            assert as_tiny.score(comment["text"], explain=False)[label] == pytest.approx(comment["as_tiny"][label],
+                                                                                          abs=1e-6)
+        assert scores.verdict.value == comment["verdict"]
+        assert [[r.label, r.kind, r.description] for r in scores.reasons] == [r[:3] for r in comment["reasons"]]
+        assert [r.weight for r in scores.reasons] == pytest.approx([r[3] for r in comment["reasons"]], abs=1e-6)
+
+
+def test_a_newer_file_format_is_refused(tiny_model_path, tmp_path):
+    """A model written by a newer library (a file format this code does not know) says to upgrade."""
+    path = _copy(tiny_model_path, tmp_path)
+    meta = json.loads(sidecar_path(path).read_text())
+    meta["format"] = 99
+    sidecar_path(path).write_text(json.dumps(meta))
+    with pytest.raises(ModelVersionError, match="file format 99, this library reads formats 1, 2; upgrade"):
+        Moderator.load(path)

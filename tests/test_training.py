@@ -37,12 +37,12 @@ def test_bad_training_files_are_refused_before_training(tmp_path, content, messa
 
 
 def test_nothing_is_written_when_the_cli_refuses(tmp_path):
-    """`moderation train` on a bad file exits 2 and writes no model file."""
+    """`moderation train` on a bad file exits 1 and writes no model file."""
     from moderation.cli import main
 
     path = _write(tmp_path, "bad.csv", "text,toxicity\nhi,0\nyo,0\n")
     out = tmp_path / "m.joblib"
-    assert main(["train", "--data", str(path), "--out", str(out)]) == 2
+    assert main(["train", "--data", str(path), "--out", str(out)]) == 1
     assert not out.exists() and not out.with_suffix(".json").exists()
 
 

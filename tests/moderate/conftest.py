@@ -30,24 +30,24 @@ def storage(app):
 @pytest.fixture
 def site(storage):
     """The moderated site, with an API key, holding abusive comments for review."""
-    created = storage.create_site(SITE)
-    storage.update_site(created.id, policy=HOLDING_POLICY)
-    key, _ = storage.create_key(created.id)
-    return storage.get_site(created.id), key
+    created = storage.sites.create(SITE)
+    storage.sites.update(created.id, policy=HOLDING_POLICY)
+    key, _ = storage.keys.create(created.id)
+    return storage.sites.get(created.id), key
 
 
 @pytest.fixture
 def other_site(storage):
-    created = storage.create_site(OTHER_SITE)
-    storage.update_site(created.id, policy=HOLDING_POLICY)
-    key, _ = storage.create_key(created.id)
-    return storage.get_site(created.id), key
+    created = storage.sites.create(OTHER_SITE)
+    storage.sites.update(created.id, policy=HOLDING_POLICY)
+    key, _ = storage.keys.create(created.id)
+    return storage.sites.get(created.id), key
 
 
 @pytest.fixture
 def moderator(storage, site):
     """User ``mod`` who may moderate SITE only."""
-    storage.create_user("mod", generate_password_hash(PASSWORD), [site[0].id])
+    storage.users.create("mod", generate_password_hash(PASSWORD), [site[0].id])
     return "mod"
 
 

@@ -31,10 +31,10 @@ def server(tmp_path, tiny_model_path):
     """The app with the moderation pages, served by werkzeug on 127.0.0.1, with a site, its key and a moderator."""
     app = make_app(tmp_path / "instance", tiny_model_path)
     storage = app.extensions["moderation.storage"]
-    site = storage.create_site(SITE)
-    storage.update_site(site.id, policy=HOLDING_POLICY)
-    key, _ = storage.create_key(site.id)
-    storage.create_user("mod", generate_password_hash(PASSWORD), [site.id])
+    site = storage.sites.create(SITE)
+    storage.sites.update(site.id, policy=HOLDING_POLICY)
+    key, _ = storage.keys.create(site.id)
+    storage.users.create("mod", generate_password_hash(PASSWORD), [site.id])
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -90,8 +90,8 @@ def test_moderator_reviews_retrains_and_promotes(server, page):
     page.keyboard.press("x")  # reject as abuse, from the keyboard
     expect(page.locator(".flash")).to_contain_text("1 comment(s) decided: abuse")
     expect(page.locator("p.empty")).to_be_visible()
-    stored = storage.get_feedback(site.id, "held-1")
-    assert stored["source"] == "moderator" and stored["decision"] == "abusive" and stored["moderator"] == "mod"
+    stored = storage.feedback.get(site.id, "held-1")
+    assert stored.source == "moderator" and stored.decision == "abusive" and stored.moderator == "mod"
 
     page.set_input_files("input[type=file]", str(DATA / "tiny_labeled.csv"))
     page.click("#upload")
@@ -99,7 +99,7 @@ def test_moderator_reviews_retrains_and_promotes(server, page):
 
     page.click("header >> text=Models")
     page.click("#retrain")
-    expect(page.locator("table.models tbody tr").first).to_contain_text("site1-v1-", timeout=60_000)
+    expect(page.locator("table.models tbody tr").first).to_contain_text("site-1-v1-", timeout=60_000)
     expect(page.locator("#job .status")).to_have_text("succeeded")
     version = page.locator("table.models tbody tr").first.get_attribute("data-version")
 

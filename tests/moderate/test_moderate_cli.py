@@ -18,7 +18,7 @@ def instance(tmp_path):
     path = tmp_path / "instance"
     store = Storage(path / "moderation.sqlite3")
     store.migrate()
-    store.create_site(SITE)
+    store.sites.create(SITE)
     return path
 
 
@@ -36,10 +36,10 @@ def test_users_create_hashes_the_password(instance):
 
     assert run("users", "create", "alice", "--site", SITE, "--password-stdin", "--instance", str(instance),
                stdin="s3cret-password\n") == 0
-    user = Storage(instance / "moderation.sqlite3").get_user("alice")
-    assert user["password_hash"] != "s3cret-password"
-    assert check_password_hash(user["password_hash"], "s3cret-password")
-    assert user["site_ids"] == [1]
+    user = Storage(instance / "moderation.sqlite3").users.get("alice")
+    assert user.password_hash != "s3cret-password"
+    assert check_password_hash(user.password_hash, "s3cret-password")
+    assert user.site_ids == (1,)
 
 
 def test_users_create_refuses_unknown_sites_and_short_passwords(instance, capsys):
@@ -56,10 +56,10 @@ def test_feedback_import_is_all_or_nothing(instance, tmp_path, capsys):
     assert run("feedback", "import", str(bad), "--site", SITE, "--instance", str(instance)) == 1
     assert "must lie in [0, 1]" in capsys.readouterr().err
     store = Storage(instance / "moderation.sqlite3")
-    assert store.count_feedback() == 0
+    assert store.feedback.count() == 0
     assert run("feedback", "import", str(DATA / "tiny_labeled.csv"), "--site", SITE, "--instance",
                str(instance)) == 0
-    assert store.count_feedback() == 40
+    assert store.feedback.count() == 40
 
 
 def test_retrain_then_models_list_promote_rollback(instance, tiny_model_path, capsys):
@@ -71,14 +71,15 @@ def test_retrain_then_models_list_promote_rollback(instance, tiny_model_path, ca
     assert "gate: failed" in out and "not promoted" in out
     assert run("models", "list", "--site", SITE, "--instance", str(instance)) == 0
     listing = capsys.readouterr().out
-    assert "* global model" in listing and "site1-v1-" in listing
-    assert run("models", "promote", "1", "--site", SITE, "--instance", str(instance)) == 2
-    assert "failed the promotion gate" in capsys.readouterr().err
+    assert "* global model" in listing and "site-1-v1-" in listing
+    assert run("models", "promote", "1", "--site", SITE, "--instance", str(instance)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("moderation: error: model site-1-v1-") and "failed the promotion gate" in err
     assert run("models", "promote", "1", "--force", "--site", SITE, "--instance", str(instance)) == 0
     store = Storage(instance / "moderation.sqlite3")
-    assert store.active_model_path(1).endswith("model.joblib")
+    assert store.models.active_path(1).endswith("model.joblib")
     assert run("models", "show", "1", "--site", SITE, "--instance", str(instance)) == 0
     assert '"status": "active"' in capsys.readouterr().out
     assert run("models", "rollback", "--site", SITE, "--instance", str(instance)) == 0
     assert "the global model" in capsys.readouterr().out
-    assert store.active_model_path(1) is None
+    assert store.models.active_path(1) is None

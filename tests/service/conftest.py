@@ -42,16 +42,16 @@ def storage(app):
 @pytest.fixture
 def site_a(storage):
     """Site A and one of its keys."""
-    site = storage.create_site(SITE_A)
-    key, _ = storage.create_key(site.id)
+    site = storage.sites.create(SITE_A)
+    key, _ = storage.keys.create(site.id)
     return site, key
 
 
 @pytest.fixture
 def site_b(storage):
     """Site B and one of its keys."""
-    site = storage.create_site(SITE_B)
-    key, _ = storage.create_key(site.id)
+    site = storage.sites.create(SITE_B)
+    key, _ = storage.keys.create(site.id)
     return site, key
 
 

@@ -170,6 +170,6 @@ def write_load(database: str, site_id: int, worker: int, rounds: int) -> int:
             "model_version": "m",
             "created_at": now(),
         }
-        store.record_checks(site_id, [row])
-        store.record_feedback(site_id, f"shared-{i % 10}", "spam" if (i + worker) % 2 else "ham", source="api")
+        store.comments.record(site_id, [row])
+        store.feedback.record(site_id, f"shared-{i % 10}", "spam" if (i + worker) % 2 else "ham", source="api")
     return rounds

@@ -32,8 +32,8 @@ class ToServer(httpx.BaseTransport):
 
 @pytest.fixture(scope="module")
 def site(live):
-    site = live.storage.create_site(BLOG)
-    key, _ = live.storage.create_key(site.id)
+    site = live.storage.sites.create(BLOG)
+    key, _ = live.storage.keys.create(site.id)
     return site, key
 
 
@@ -92,7 +92,7 @@ def test_abuse_is_not_spam_to_akismet(client):
 
 def test_akismets_test_triggers(client, live, site):
     """viagra-test-123 is spam, user_role=administrator is ham, and neither is stored."""
-    before = live.storage.count_checks(site[0].id)
+    before = live.storage.comments.count(site[0].id)
     assert (
         client.comment_check(user_ip="1.2.3.4", comment_author="viagra-test-123", comment_content=CLEAN, is_test=True)
         == akismet.CheckResponse.SPAM
@@ -101,12 +101,12 @@ def test_akismets_test_triggers(client, live, site):
         client.comment_check(user_ip="1.2.3.4", user_role="administrator", comment_content=SPAM, is_test=True)
         == akismet.CheckResponse.HAM
     )
-    assert live.storage.count_checks(site[0].id) == before
+    assert live.storage.comments.count(site[0].id) == before
 
 
 def test_the_client_submits_spam_and_ham_as_feedback(client, live, site):
     """submit_spam / submit_ham are acknowledged as Akismet does and stored as decisions for the comment."""
-    before = live.storage.count_feedback(site[0].id)
+    before = live.storage.feedback.count(site[0].id)
     assert (
         client.submit_spam(
             user_ip="198.51.100.1", comment_content="Cheap watches www.replica.example", comment_author="x"
@@ -114,7 +114,7 @@ def test_the_client_submits_spam_and_ham_as_feedback(client, live, site):
         is True
     )
     assert client.submit_ham(user_ip="198.51.100.2", comment_content=CLEAN, comment_author="Ann") is True
-    assert live.storage.count_feedback(site[0].id) == before + 2
+    assert live.storage.feedback.count(site[0].id) == before + 2
 
 
 def test_the_client_reads_usage_and_key_sites(client, site):
@@ -178,7 +178,7 @@ def test_comment_check_headers_and_unknown_fields(post):
 
 
 def test_a_blocked_domain_is_discarded(live, site, post):
-    live.storage.update_site(site[0].id, policy={"blocked_domains": ["replica.example"]})
+    live.storage.sites.update(site[0].id, policy={"blocked_domains": ["replica.example"]})
     try:
         response = post(
             "/1.1/comment-check",
@@ -188,21 +188,21 @@ def test_a_blocked_domain_is_discarded(live, site, post):
         )
         assert (response.text, response.headers["X-akismet-pro-tip"]) == ("true", "discard")
     finally:
-        live.storage.update_site(site[0].id, policy={})
+        live.storage.sites.update(site[0].id, policy={})
 
 
 def test_is_test_stores_and_counts_nothing(post, live, site):
     before = (
-        live.storage.count_checks(site[0].id),
-        live.storage.usage(site[0].id)["api_calls"],
-        live.storage.count_feedback(site[0].id),
+        live.storage.comments.count(site[0].id),
+        live.storage.usage.get(site[0].id).api_calls,
+        live.storage.feedback.count(site[0].id),
     )
     post("/1.1/comment-check", user_ip="1.2.3.4", comment_content=SPAM, is_test="1")
     post("/1.1/submit-spam", user_ip="1.2.3.4", comment_content=SPAM, is_test="true")
     after = (
-        live.storage.count_checks(site[0].id),
-        live.storage.usage(site[0].id)["api_calls"],
-        live.storage.count_feedback(site[0].id),
+        live.storage.comments.count(site[0].id),
+        live.storage.usage.get(site[0].id).api_calls,
+        live.storage.feedback.count(site[0].id),
     )
     assert after == before
 
@@ -212,11 +212,11 @@ def test_a_check_and_a_later_report_meet(post, live, site):
     fields = dict(
         user_ip="192.0.2.7", comment_content="A normal looking remark.", comment_author="Bob", permalink=BLOG + "/a"
     )
-    before = live.storage.usage(site[0].id)["missed_spam"]
+    before = live.storage.usage.get(site[0].id).missed_spam
     assert post("/1.1/comment-check", **fields).text == "false"
     post("/1.1/submit-spam", **fields)
     post("/1.1/submit-spam", **fields)
-    assert live.storage.usage(site[0].id)["missed_spam"] == before + 1
+    assert live.storage.usage.get(site[0].id).missed_spam == before + 1
 
 
 def test_the_key_may_come_as_a_subdomain(live, site):
@@ -237,7 +237,7 @@ def test_blog_charset_is_honoured(live, site):
         f"{live.url}/1.1/comment-check", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert response.text == "false"
-    checks = live.storage.conn.execute(
+    checks = live.storage.db.execute(
         "SELECT text, metadata FROM comments WHERE request_id = ?", (response.headers["X-akismet-guid"],)
     ).fetchone()
     assert checks["text"] == "café" and "René" in checks["metadata"]

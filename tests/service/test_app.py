@@ -71,7 +71,7 @@ def test_routing_errors_answer_in_each_apis_dialect(client, method, path, status
 def test_a_body_over_the_limit_is_413_json(tmp_path, tiny_model_path):
     app = make_app(tmp_path, tiny_model_path, MAX_CONTENT_LENGTH=1000)
     store = app.extensions["moderation.storage"]
-    key, _ = store.create_key(store.create_site("https://a.example").id)
+    key, _ = store.keys.create(store.sites.create("https://a.example").id)
     response = app.test_client().post(
         "/v1/comments/check",
         data=b"{" + b" " * 2000 + b"}",
@@ -123,7 +123,7 @@ def test_readyz_is_503_until_the_model_file_exists(tmp_path, tiny_model_path, va
     app = make_app(tmp_path / "instance", model, MODEL_CHECK_INTERVAL=0.0)
     client = app.test_client()
     store = app.extensions["moderation.storage"]
-    key, _ = store.create_key(store.create_site("https://a.example").id)
+    key, _ = store.keys.create(store.sites.create("https://a.example").id)
     response = client.get("/readyz")
     assert response.status_code == 503 and "model not loaded" in validate(response, "/readyz", "get")["problems"][0]
     check = client.post("/v1/comments/check", json={"text": "hi"}, headers={"X-API-Key": key})

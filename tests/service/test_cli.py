@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 
 import pytest
 
 from harness import APP_ENVIRONMENT, cli_command
-from moderation.cli_service import add_service_commands
+from moderation.cli import main
 from service.storage import Storage
 
 
 @pytest.fixture
 def moderation(tmp_path, capsys):
     """``moderation(*args) -> (exit code, stdout, stderr)`` against a database in tmp_path."""
-    parser = argparse.ArgumentParser(prog="moderation")
-    add_service_commands(parser.add_subparsers(dest="command", required=True))
 
     def run(*args):
-        ns = parser.parse_args([*args, "--instance", str(tmp_path / "instance")])
-        code = ns.func(ns)
+        try:
+            code = main([*args, "--instance", str(tmp_path / "instance")])
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code
         out = capsys.readouterr()
         return code, out.out, out.err
 
@@ -37,7 +36,7 @@ def test_keys_create_adds_the_site_and_prints_the_key_once(moderation, db):
     code, out, err = moderation("keys", "create", "--site", "https://News.Example.com/", "--label", "wordpress")
     key = out.strip()
     assert code == 0 and len(key) == 48 and "Added site https://news.example.com" in err
-    assert db.site_for_key(key).url == "https://news.example.com"
+    assert db.keys.site_for(key).url == "https://news.example.com"
     code, out, _ = moderation("keys", "list")
     assert key[:8] in out and key not in out and "wordpress" in out
 
@@ -45,7 +44,7 @@ def test_keys_create_adds_the_site_and_prints_the_key_once(moderation, db):
 def test_keys_revoke_by_prefix(moderation, db):
     key = moderation("keys", "create", "--site", "https://a.example")[1].strip()
     code, out, _ = moderation("keys", "revoke", key[:8])
-    assert code == 0 and "Revoked" in out and db.site_for_key(key) is None
+    assert code == 0 and "Revoked" in out and db.keys.site_for(key) is None
     assert key[:8] not in moderation("keys", "list")[1]
     assert key[:8] in moderation("keys", "list", "--all")[1]
     assert moderation("keys", "revoke", "deadbeef")[0] == 1
@@ -61,7 +60,7 @@ def test_sites_create_list_show_update(moderation, tmp_path, db):
         "sites", "update", "a.example", "--policy", str(policy), "--no-store", "--approved-sample-rate", "0.1"
     )
     assert code == 0
-    site = db.find_site("https://a.example")
+    site = db.sites.find("https://a.example")
     assert site.policy["blocked_words"] == ["casino"] and not site.store_comments and site.approved_sample_rate == 0.1
     shown = json.loads(moderation("sites", "show", "https://a.example")[1])
     assert shown["usage_this_month"]["api_calls"] == 0 and shown["name"] == "A"
@@ -81,7 +80,7 @@ def test_a_bad_policy_file_is_refused(moderation, tmp_path, policy):
     path = tmp_path / "p.json"
     path.write_text(policy)
     code, _, err = moderation("sites", "update", "https://a.example", "--policy", str(path))
-    assert code == 1 and err.startswith("error:")
+    assert code == 1 and err.startswith("moderation: error: policy ")
 
 
 def test_unknown_sites_are_reported(moderation):

@@ -165,12 +165,12 @@ def test_the_app_serves_a_model_promoted_in_the_database(tmp_path, tiny_model_pa
     """Promoting a model for a site in the models table switches that site's checks to it, and only that site's."""
     app = make_app(tmp_path, tiny_model_path, MODEL_CHECK_INTERVAL=0.0)
     store = app.extensions["moderation.storage"]
-    a, b = store.create_site("https://a.example"), store.create_site("https://b.example")
-    key_a, key_b = store.create_key(a.id)[0], store.create_key(b.id)[0]
+    a, b = store.sites.create("https://a.example"), store.sites.create("https://b.example")
+    key_a, key_b = store.keys.create(a.id)[0], store.keys.create(b.id)[0]
     client = app.test_client()
     default_version = client.get("/v1/model", headers={"X-API-Key": key_a}).get_json()["version"]
     promoted = Moderator.load(other_model_path)
-    store.add_model(other_model_path, promoted.metadata["sha256"], promoted.version, site_id=a.id, status="active")
+    store.models.add(other_model_path, promoted.metadata["sha256"], promoted.version, site_id=a.id, status="active")
     assert client.get("/v1/model", headers={"X-API-Key": key_a}).get_json()["version"] == promoted.version
     assert client.get("/v1/model", headers={"X-API-Key": key_b}).get_json()["version"] == default_version
     check = client.post("/v1/comments/check", json={"text": CLEAN}, headers={"X-API-Key": key_a}).get_json()

@@ -59,7 +59,7 @@ def test_a_batch_over_the_limit_is_refused(tmp_path, tiny_model_path, validate):
 
     app = make_app(tmp_path, tiny_model_path, MAX_BATCH=3)
     store = app.extensions["moderation.storage"]
-    key, _ = store.create_key(store.create_site("https://a.example").id)
+    key, _ = store.keys.create(store.sites.create("https://a.example").id)
     response = app.test_client().post(CHECK, json={"comments": [{"text": "x"}] * 4}, headers={"X-API-Key": key})
     body = validate(response, CHECK)
     assert response.status_code == 422 and body["error"]["field"] == "comments"
@@ -69,8 +69,8 @@ def test_store_false_keeps_nothing_but_counts_the_call(client, auth, validate, s
     """store: false answers normally, keeps no comment, and still counts the call in the site's usage."""
     body = check(client, auth, validate, {"text": TOXIC, "comment_id": "secret", "store": False})
     assert body["stored"] is False
-    assert storage.count_checks(site_a[0].id) == 0
-    assert storage.usage(site_a[0].id)["api_calls"] == 1
+    assert storage.comments.count(site_a[0].id) == 0
+    assert storage.usage.get(site_a[0].id).api_calls == 1
 
 
 def test_a_held_comment_enters_the_review_queue(client, auth, validate, storage, site_a):
@@ -79,15 +79,15 @@ def test_a_held_comment_enters_the_review_queue(client, auth, validate, storage,
     if body["verdict"] != "hold":
         client.put("/v1/site/policy", json={"thresholds": {"toxicity": {"hold": 0.0, "reject": 1.0}}}, headers=auth)
         check(client, auth, validate, {"text": TOXIC, "comment_id": "q-1"})
-    queue = storage.review_queue(site_a[0].id)
-    assert [c["comment_id"] for c in queue] == ["q-1"]
+    queue = storage.comments.review_queue(site_a[0].id)
+    assert [c.comment_id for c in queue] == ["q-1"]
     client.post(FEEDBACK, json={"comment_id": "q-1", "decision": "rejected"}, headers=auth)
-    assert storage.review_queue(site_a[0].id) == []
+    assert storage.comments.review_queue(site_a[0].id) == []
 
 
 def test_approved_comments_are_sampled_but_held_ones_always_kept(client, auth, validate, storage, site_a):
     """With an audit sample rate of 0, approved comments are not kept; held and rejected ones are."""
-    storage.update_site(site_a[0].id, approved_sample_rate=0.0)
+    storage.sites.update(site_a[0].id, approved_sample_rate=0.0)
     client.get("/v1/site", headers=auth)
     assert check(client, auth, validate, {"text": CLEAN})["stored"] is False
     assert check(client, auth, validate, {"text": TOXIC})["stored"] is True
@@ -95,9 +95,9 @@ def test_approved_comments_are_sampled_but_held_ones_always_kept(client, auth, v
 
 def test_a_site_that_keeps_no_comments_stores_none(client, auth, validate, storage, site_a):
     """A site with storage turned off keeps no comment, whatever the verdict."""
-    storage.update_site(site_a[0].id, store_comments=False)
+    storage.sites.update(site_a[0].id, store_comments=False)
     assert check(client, auth, validate, {"text": TOXIC})["stored"] is False
-    assert storage.count_checks() == 0
+    assert storage.comments.count() == 0
 
 
 def test_a_stored_check_can_be_read_back(client, auth, validate):
@@ -128,7 +128,7 @@ def test_feedback_is_idempotent_on_site_and_comment_id(client, auth, validate, s
     again = client.post(FEEDBACK, json={"comment_id": "9", "decision": "not_spam", "labels": {"spam": 0}}, headers=auth)
     body = validate(again, FEEDBACK)
     assert body["created"] is False and body["decision"] == "ham" and body["labels"] == {"spam": 0.0}
-    assert storage.count_feedback(site_a[0].id) == 1
+    assert storage.feedback.count(site_a[0].id) == 1
 
 
 def test_feedback_moves_counters_without_double_counting(client, auth, validate, storage, site_a):
@@ -136,11 +136,11 @@ def test_feedback_moves_counters_without_double_counting(client, auth, validate,
     check(client, auth, validate, {"text": CLEAN, "comment_id": "m-1"})
     for _ in range(3):
         client.post(FEEDBACK, json={"comment_id": "m-1", "decision": "spam"}, headers=auth)
-    usage = storage.usage(site_a[0].id)
-    assert (usage["missed_spam"], usage["false_positives"]) == (1, 0)
+    usage = storage.usage.get(site_a[0].id)
+    assert (usage.missed_spam, usage.false_positives) == (1, 0)
     client.post(FEEDBACK, json={"comment_id": "m-1", "decision": "ham"}, headers=auth)
-    usage = storage.usage(site_a[0].id)
-    assert (usage["missed_spam"], usage["false_positives"]) == (0, 0)
+    usage = storage.usage.get(site_a[0].id)
+    assert (usage.missed_spam, usage.false_positives) == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_unpaired_surrogates_are_replaced_not_fatal(client, auth, validate, stor
         headers={**auth, "Content-Type": "application/json"},
     )
     assert validate(response, CHECK)["stored"] is True
-    assert storage.latest_check(1, "s")["text"] == "bad \ufffd char"
+    assert storage.comments.latest(1, "s").text == "bad \ufffd char"
 
 
 def test_model_reports_version_labels_and_site_thresholds(client, auth, validate, tiny_moderator):
@@ -292,7 +292,7 @@ def test_endpoints_need_a_valid_key(client, site_a, validate, headers, message):
 def test_x_api_key_header_works_and_revoked_keys_do_not(client, storage, site_a):
     key = site_a[1]
     assert client.get("/v1/site", headers={"X-API-Key": key}).status_code == 200
-    storage.revoke_key(key[:8])
+    storage.keys.revoke(key[:8])
     assert client.get("/v1/site", headers={"X-API-Key": key}).status_code == 401
 
 
@@ -308,7 +308,7 @@ def test_a_key_never_sees_or_changes_another_sites_data(client, storage, site_a,
     client.put("/v1/site/policy", json={"blocked_words": ["thoughtful"]}, headers=b)
     assert check(client, a, validate, {"text": CLEAN})["verdict"] == "approve"
     assert check(client, b, validate, {"text": CLEAN})["verdict"] == "reject"
-    assert storage.usage(site_a[0].id)["api_calls"] == 2 and storage.usage(site_b[0].id)["api_calls"] == 1
+    assert storage.usage.get(site_a[0].id).api_calls == 2 and storage.usage.get(site_b[0].id).api_calls == 1
 
 
 def test_naming_another_site_is_403(client, site_a, validate):

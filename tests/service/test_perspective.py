@@ -17,8 +17,8 @@ ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
 
 @pytest.fixture(scope="module")
 def site(live):
-    site = live.storage.create_site("https://coral.example.com")
-    key, _ = live.storage.create_key(site.id)
+    site = live.storage.sites.create("https://coral.example.com")
+    key, _ = live.storage.keys.create(site.id)
     return site, key
 
 
@@ -48,14 +48,14 @@ def test_coral_talks_exact_request_is_answered(live, site):
     assert set(answer) == {"attributeScores", "languages"} and answer["languages"] == ["en"]
     summary = answer["attributeScores"]["TOXICITY"]["summaryScore"]
     assert summary["type"] == "PROBABILITY" and 0.5 < summary["value"] <= 1
-    assert live.storage.count_checks(site[0].id) == 0
-    assert live.storage.usage(site[0].id)["api_calls"] == 1
+    assert live.storage.comments.count(site[0].id) == 0
+    assert live.storage.usage.get(site[0].id).api_calls == 1
 
 
 def test_without_do_not_store_the_comment_is_kept(analyze, storage, site_a):
     response = analyze({"comment": {"text": TOXIC}, "requestedAttributes": {"TOXICITY": {}}})
     assert response.status_code == 200
-    assert storage.count_checks(site_a[0].id) == 1
+    assert storage.comments.count(site_a[0].id) == 1
 
 
 def test_spam_maps_to_the_spam_label_and_client_token_is_echoed(analyze):
@@ -218,8 +218,8 @@ def test_suggest_score_stores_feedback_and_echoes_the_token(client, site_a, stor
     assert response.status_code == 200 and response.get_json() == {"clientToken": "comment-53922"}
     body["attributeScores"] = {"TOXICITY": {"summaryScore": {"value": 1}}}
     client.post(f"{SUGGEST}?key={site_a[1]}", json=body)
-    assert storage.count_feedback(site_a[0].id) == 1
-    (row,) = storage.conn.execute("SELECT decision, labels, source FROM feedback").fetchall()
+    assert storage.feedback.count(site_a[0].id) == 1
+    (row,) = storage.db.execute("SELECT decision, labels, source FROM feedback").fetchall()
     assert (row["decision"], json.loads(row["labels"]), row["source"]) == ("abusive", {"toxicity": 1.0}, "perspective")
 
 
@@ -241,11 +241,11 @@ def test_coral_talks_feedback_body_is_stored_as_the_moderators_decision(live, si
     assert analyzed.status_code == 200
     response = httpx.post(f"{live.url}{SUGGEST}?key={site[1]}", json=body)
     assert response.status_code == 200 and response.json() == {"clientToken": "comment:c-77"}
-    comment_id = live.storage.conn.execute(
+    comment_id = live.storage.db.execute(
         "SELECT comment_id FROM comments WHERE site_id = ? AND text = ?", (site[0].id, text)
     ).fetchone()[0]
-    stored = live.storage.get_feedback(site[0].id, comment_id)
-    assert stored["decision"] == "rejected" and stored["source"] == "perspective" and stored["text"] == text
+    stored = live.storage.feedback.get(site[0].id, comment_id)
+    assert stored.decision == "rejected" and stored.source == "perspective" and stored.text == text
 
 
 @pytest.mark.parametrize(

@@ -81,8 +81,8 @@ def test_metrics_add_up_across_worker_processes(server):
 
 def test_concurrent_checks_are_all_stored_and_counted(server, db):
     """Eight clients checking at once through two workers: every check is stored once and counted once."""
-    site_id = db.find_site(SITE_A).id
-    before_rows, before_calls = db.count_checks(site_id), db.usage(site_id)["api_calls"]
+    site_id = db.sites.find(SITE_A).id
+    before_rows, before_calls = db.comments.count(site_id), db.usage.get(site_id).api_calls
     results = []
     threads = [
         threading.Thread(target=send_checks, args=(server.url, server.key, [f"c{t}-{i}" for i in range(25)], results))
@@ -93,14 +93,14 @@ def test_concurrent_checks_are_all_stored_and_counted(server, db):
     for t in threads:
         t.join()
     assert sorted({status for _, status in results}) == [200]
-    assert db.count_checks(site_id) - before_rows == 200
-    assert db.usage(site_id)["api_calls"] - before_calls == 200
+    assert db.comments.count(site_id) - before_rows == 200
+    assert db.usage.get(site_id).api_calls - before_calls == 200
 
 
 def test_a_worker_killed_mid_load_loses_nothing(server, db):
     """SIGKILL a worker under load: the database stays intact, every answered check is stored, and stored checks
     and counters agree exactly (they are written in one transaction)."""
-    site_id = db.find_site(SITE_A).id
+    site_id = db.sites.find(SITE_A).id
     victim = server.worker_pids()[0]
     stop = threading.Event()
     results = []
@@ -126,12 +126,12 @@ def test_a_worker_killed_mid_load_loses_nothing(server, db):
     assert db.integrity_check() == "ok"
     stored = {
         row[0]
-        for row in db.conn.execute(
+        for row in db.db.execute(
             "SELECT comment_id FROM comments WHERE site_id = ? AND comment_id LIKE 'k%'", (site_id,)
         )
     }
     assert set(answered) <= stored
-    assert db.count_checks(site_id) == db.usage(site_id)["api_calls"]
+    assert db.comments.count(site_id) == db.usage.get(site_id).api_calls
     deadline = time.time() + 10
     while len(server.worker_pids()) < 2 and time.time() < deadline:
         time.sleep(0.1)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from moderation.report import make_report, suggest_threshold, threshold_table
+from moderation.retraining.report import make_report, suggest_threshold, threshold_table
 
 Y = np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 1])
 S = np.array([0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.6, 0.7, 0.8, 0.9])

@@ -1,21 +1,22 @@
-"""Retraining for one site: base datasets plus the site's own decisions, evaluated, versioned, gated.
+"""Retraining from a scope's own decisions: base data plus feedback, evaluated, versioned, gated.
 
 A candidate is trained on the base sources (a recipe over the shared datasets, labeled files, or nothing) plus the
-site's feedback as a :class:`~moderation.training.Source` of its own *domain* (``site:<name>``) with a weight, so
-the site's decisions count: every label the site has labeled is scored as that domain, with the site's own offset and
-vocabulary on top of the shared weights. Part of the site's feedback (stratified, seeded) is held out; the candidate
-and the active model are both scored on it, and the report is written next to the new version in the registry.
+feedback as a :class:`~moderation.training.Source` of its own *domain* with a weight, so the decisions count: every
+label the feedback has labeled is scored as that domain, with its own offset and vocabulary on top of the shared
+weights. Part of the feedback (stratified, seeded) is held out; the candidate and the active model are both scored
+on it, the promotion gate (:mod:`.gate`) compares them, and the report (:mod:`.report`) is written next to the new
+version in the registry (:mod:`.registry`).
 
-The promotion gate: for every label of the active model (the shipped labels by default), the candidate's ROC AUC on
-the held-out feedback may not fall more than ``tolerance`` below the active model's; a label the candidate lacks
-fails too. A candidate that fails is kept as a candidate and never promoted automatically; the report says why. With
-too little held-out feedback to compare anything, the gate is *inconclusive*: no automatic promotion, but a
-moderator may promote it after reading the report.
-
->>> result = retrain(registry, site_id=3, site_name="news.example.com", feedback=frame,
-...                  active=Moderator.load(), base=[], params={"n_features": 2**16})   # doctest: +SKIP
->>> result.gate["status"], result.promoted                                          # doctest: +SKIP
-('passed', True)
+>>> import tempfile, pandas as pd
+>>> from moderation.training import Source, train
+>>> data = pd.DataFrame({"text": ["you idiot", "thanks a lot", "shut up moron", "good point"] * 10,
+...                      "toxicity": [1.0, 0.0, 1.0, 0.0] * 10})
+>>> active = train([Source("base", data)], params={"n_features": 2**10}, validation=0.0, progress=False).moderator()
+>>> registry = ModelRegistry(tempfile.mkdtemp(), MemoryIndex())
+>>> result = retrain(registry, scope="site-3", domain="site:news.example.com", feedback=data, active=active,
+...                  params={"n_features": 2**10})
+>>> result.gate["status"], result.promoted, registry.active("site-3").version == result.version.version
+(<GateStatus.PASSED: 'passed'>, True, True)
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .errors import InvalidDataError
-from .labels import LABELS
-from .registry import GATE_FAILED, GATE_INCONCLUSIVE, GATE_PASSED, ModelRegistry, ModelVersion
+from ..errors import InvalidDataError
+from ..labels import LABELS
+from ..training import Source, train, validate_frame
+from .gate import GateStatus, gate
+from .registry import MemoryIndex, ModelRegistry, ModelVersion
 from .report import make_report
-from .training import Source, train, validate_frame
 
-__all__ = ["retrain", "RetrainResult", "base_sources", "split_feedback", "gate", "MIN_FEEDBACK"]
+__all__ = ["retrain", "RetrainResult", "base_sources", "split_feedback", "default_recipe", "MIN_FEEDBACK"]
 
 #: Fewest feedback rows with a text and a label that a retrain accepts.
 MIN_FEEDBACK = 10
@@ -60,7 +62,7 @@ def base_sources(recipe_name: str | None, data_dir: str | None = None,
     sources: list[Source] = []
     params: dict[str, Any] = {}
     if recipe_name and recipe_name != "none":
-        from .recipes import build_sources, recipe
+        from ..recipes import build_sources, recipe
 
         chosen = recipe(recipe_name)
         sources.extend(build_sources(chosen, data_dir))
@@ -95,61 +97,11 @@ def _scores(moderator: Any, held: pd.DataFrame) -> pd.DataFrame:
     return moderator.score_many(held["text"].tolist())
 
 
-def gate(held: pd.DataFrame, candidate: pd.DataFrame, active: pd.DataFrame, active_labels: Sequence[str],
-         tolerance: float) -> dict[str, Any]:
-    """Compare candidate and active scores on held-out feedback (see the module docstring)."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    reasons, comparison, compared = [], {}, 0
-    failed = False
-    for label in active_labels:
-        if label not in candidate.columns:
-            failed = True
-            reasons.append(f"{label}: the candidate does not score this label (no training data for it)")
-            continue
-        if label not in held.columns:
-            comparison[label] = {"note": "no held-out feedback for this label"}
-            continue
-        known = held[label].notna().to_numpy()
-        y = (held.loc[known, label].to_numpy() >= 0.5).astype(int)
-        if not 0 < y.sum() < len(y):
-            comparison[label] = {"note": f"held-out feedback has {len(y)} row(s), not both classes: not compared"}
-            continue
-        cand_auc = float(roc_auc_score(y, candidate.loc[known, label]))
-        act_auc = float(roc_auc_score(y, active.loc[known, label]))
-        comparison[label] = {
-            "rows": int(len(y)),
-            "positives": int(y.sum()),
-            "candidate_roc_auc": round(cand_auc, 4),
-            "active_roc_auc": round(act_auc, 4),
-            "candidate_average_precision": round(float(average_precision_score(y, candidate.loc[known, label])), 4),
-            "active_average_precision": round(float(average_precision_score(y, active.loc[known, label])), 4),
-        }
-        compared += 1
-        if cand_auc < act_auc - tolerance:
-            failed = True
-            reasons.append(
-                f"{label}: ROC AUC {cand_auc:.3f} on held-out feedback, below the active model's {act_auc:.3f} by "
-                f"more than the tolerance {tolerance:.3f}"
-            )
-    if failed:
-        status = GATE_FAILED
-    elif compared == 0:
-        status = GATE_INCONCLUSIVE
-        reasons.append("too little held-out feedback with both classes to compare the candidate with the active "
-                       "model; not promoted automatically: read the report and promote it by hand if it is better")
-    else:
-        status = GATE_PASSED
-        reasons.append(f"no label is worse than the active model by more than {tolerance:.3f} ROC AUC "
-                       f"({compared} label(s) compared)")
-    return {"status": status, "reasons": reasons, "tolerance": tolerance, "comparison": comparison}
-
-
 def retrain(
     registry: ModelRegistry,
     *,
-    site_id: int | None,
-    site_name: str,
+    scope: str | None,
+    domain: str,
     feedback: pd.DataFrame,
     active: Any,
     base: Sequence[Source] = (),
@@ -163,18 +115,20 @@ def retrain(
     seed: int = 0,
     progress: Progress | None = None,
 ) -> RetrainResult:
-    """Train, evaluate, register and (if the gate passes and ``promote``) activate a candidate for a site.
+    """Train, evaluate, register and (if the gate passes and ``promote``) activate a candidate for a scope.
 
     Parameters
     ----------
     registry : ModelRegistry
-    site_id : int or None
-    site_name : str
-        Names the site's training domain (``site:<name>``).
+    scope : str or None
+        Whose model this is in the registry (None: the global model); it names the version (``<scope>-v<n>-<time>``).
+    domain : str
+        The training domain of the feedback rows (the service uses ``site:<host>``), which the candidate scores
+        the feedback's labels as.
     feedback : DataFrame
-        The site's decisions: ``text`` plus label columns (0/1, NaN where a decision says nothing about a label).
+        The decisions: ``text`` plus label columns (0/1, NaN where a decision says nothing about a label).
     active : Moderator
-        The model the site uses now: the baseline of the gate.
+        The model the scope uses now: the baseline of the gate.
     base : sequence of Source
         Base training data (see :func:`base_sources`); may be empty.
     params : mapping, optional
@@ -186,8 +140,8 @@ def retrain(
     tolerance : float
         How much ROC AUC a label may lose against the active model before the gate fails.
     protocol : callable, optional
-        ``protocol(extra_sources) -> summary``: the standard protocol run with the site's feedback added (its
-        summary goes into the report).
+        ``protocol(extra_sources) -> summary``: the standard protocol run with the feedback added (its summary goes
+        into the report).
 
     Raises
     ------
@@ -199,14 +153,13 @@ def retrain(
     label_columns = [c for c in LABELS if c in feedback.columns]
     if not label_columns:
         raise InvalidDataError(f"feedback has no label column; it needs at least one of {list(LABELS)}")
-    frame = validate_frame(feedback, label_columns, where="site feedback", require_both_classes=False)
+    frame = validate_frame(feedback, label_columns, where="feedback", require_both_classes=False)
     frame = frame[frame[label_columns].notna().any(axis=1)].reset_index(drop=True)
     if len(frame) < MIN_FEEDBACK:
         raise InvalidDataError(
-            f"site {site_name} has {len(frame)} labeled decision(s); retraining needs at least {MIN_FEEDBACK}"
+            f"{domain} has {len(frame)} labeled decision(s); retraining needs at least {MIN_FEEDBACK}"
         )
     fit_part, held = split_feedback(frame, holdout, seed)
-    domain = f"site:{site_name}"
     sources = list(base) + [Source(domain, fit_part, weight=feedback_weight, domain=domain, max_effective_rows=None)]
     model_params = dict(params or {})
     score_as = dict(model_params.get("score_as") or {})
@@ -215,25 +168,25 @@ def retrain(
             score_as[label] = domain
     model_params["score_as"] = score_as
 
-    n = len(registry.list(site_id)) + 1
+    n = len(registry.list(scope)) + 1
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    model_id = f"site{site_id if site_id is not None else 'global'}-v{n}-{stamp}"
+    model_id = f"{scope or 'global'}-v{n}-{stamp}"
     n_fit = sum(len(s.frame()) for s in sources)
-    say(0.15, f"training on {n_fit:,} rows ({len(fit_part)} from the site)")
+    say(0.15, f"training on {n_fit:,} rows ({len(fit_part)} of them feedback)")
     model = train(
         sources,
         params=model_params,
         validation=0.2 if n_fit >= 50 else 0.0,
         progress=False,
-        recipe=f"site{site_id}",
+        recipe=scope or "global",
         seed=seed,
-        # A label the active model only reports (profanity) stays a report in the site's model.
+        # A label the active model only reports (profanity) stays a report in the retrained model.
         informational=[label for label in getattr(active, "metadata", {}).get("informational", ())],
-        extra_metadata={"model_id": model_id, "site": site_name, "feedback_rows": len(frame),
+        extra_metadata={"model_id": model_id, "domain": domain, "feedback_rows": len(frame),
                         "feedback_held_out": len(held), "feedback_weight": feedback_weight},
     )
     say(0.6, "saving the candidate")
-    directory = registry.new_version_dir(site_id, model_id)
+    directory = registry.new_version_dir(scope, model_id)
     path = directory / "model.joblib"
     model.save(path)
     candidate = model.moderator()
@@ -243,9 +196,9 @@ def retrain(
     verdict = gate(held, cand_scores, active_scores, list(active.labels), tolerance)
     extra: dict[str, Any] = {
         "model": model_id,
-        "site": site_name,
+        "domain": domain,
         "active_model": active.version,
-        "evaluated_on": f"{len(held)} held-out decision(s) of the site" if len(held) else "nothing held out",
+        "evaluated_on": f"{len(held)} held-out decision(s) of {domain}" if len(held) else "nothing held out",
         "gate": verdict,
         "training": {"feedback_rows": len(frame), "feedback_train_rows": len(fit_part), "held_out": len(held),
                      "base_sources": [s.name for s in base], "feedback_weight": feedback_weight},
@@ -264,15 +217,15 @@ def retrain(
                     baseline[label] = active_scores.loc[known, label].to_numpy()
     say(0.85, "writing the report")
     facts = make_report(y_true, y_score, model.metadata["thresholds"], directory / "report",
-                        title=f"Model {model_id} for {site_name}", target_precision=target_precision,
+                        title=f"Model {model_id} for {domain}", target_precision=target_precision,
                         baseline=baseline, baseline_name=f"active ({active.version})", extra=extra)
     summary = {**extra, "labels": {label: {k: v for k, v in f.items() if k != "table"}
                                    for label, f in facts["labels"].items()},
-               "report_dir": str((directory / "report").relative_to(registry.instance))}
-    version = registry.register(path, site_id=site_id, report=summary)
+               "report_dir": registry.relative(directory / "report")}
+    version = registry.register(path, scope=scope, report=summary)
     promoted = False
-    if promote and verdict["status"] == GATE_PASSED:
-        version = registry.promote(site_id, version.id)
+    if promote and verdict["status"] is GateStatus.PASSED:
+        version = registry.promote(scope, version.id)
         promoted = True
     say(1.0, f"{model_id}: gate {verdict['status']}" + (", promoted" if promoted else ", not promoted"))
     return RetrainResult(version, verdict, promoted, facts)
@@ -280,9 +233,9 @@ def retrain(
 
 def default_recipe(data_dir: str | None = None) -> str:
     """The base recipe a retrain uses when none is named: ``default`` when the shared datasets are present (a
-    candidate then learns from them plus the site's decisions), else ``none`` (the site's decisions and given files)."""
-    from . import datasets
-    from .errors import DatasetError
+    candidate then learns from them plus the feedback), else ``none`` (the feedback and any given files)."""
+    from .. import datasets
+    from ..errors import DatasetError
 
     try:
         datasets.data_dir(data_dir)
