@@ -145,17 +145,29 @@ def text_units(
     for k in across:  # an occurrence over several words is shared among the boundaries it covers
         glue[first[k] : last[k]] += contribution[k] / (last[k] - first[k])
     joined = [glue[i] >= MIN_GLUE and glue[i] >= PHRASE_GLUE * max(own[i], own[i + 1]) for i in range(n - 1)]
+    def alone(k: int) -> TextUnit:
+        # A lone word also carries half the glue it shares with each neighbour.
+        weight = own[k] + 0.5 * ((glue[k - 1] if k > 0 else 0.0) + (glue[k] if k < n - 1 else 0.0))
+        return TextUnit(float(weight), (words[k],), k, k)
+
     units: list[TextUnit] = []
     i = 0
     while i < n:
         j = i
         while j < n - 1 and joined[j]:
             j += 1
-        if j > i:
-            weight = float(own[i : j + 1].sum() + glue[i:j].sum())
+        if j == i:
+            units.append(alone(i))
         else:
-            # A lone word also carries half the glue it shares with each neighbour it is not joined to.
-            weight = float(own[i] + 0.5 * ((glue[i - 1] if i > 0 else 0.0) + (glue[i] if i < n - 1 else 0.0)))
-        units.append(TextUnit(weight, tuple(words[i : j + 1]), i, j))
+            inner = float(glue[i:j].sum())
+            weight = float(own[i : j + 1].sum()) + inner
+            content = [own[k] for k in range(i, j + 1) if not is_function_word(words[k])]
+            # A phrase names what carried the weight: the words across which it sits (the glue), or a content word
+            # that it extends ("shut up"). Function words piled before a weak word ("you are a complete") are
+            # no phrase: their words are counted one by one.
+            if weight > 0 and (inner >= 0.5 * weight or (content and max(content) >= weight / 3)):
+                units.append(TextUnit(weight, tuple(words[i : j + 1]), i, j))
+            else:
+                units.extend(alone(k) for k in range(i, j + 1))
         i = j + 1
     return units
