@@ -78,7 +78,7 @@ def shipped_checks(model: str | None) -> dict:
     statements = identity.held_out_frame()["text"].tolist()
     frame = moderator.score_many(statements)
     rows = []
-    for label in ("toxicity", "insult", "identity_attack"):
+    for label in ("toxicity", "insult", "identity_attack", "threat", "profanity"):
         if label in moderator.labels:
             hold = moderator.policy.thresholds[label].hold
             over = frame[label] >= hold
@@ -101,6 +101,50 @@ def shipped_checks(model: str | None) -> dict:
                       "worst_ratio_to_plain": round(float(min(v for k, v in methods.items() if k != "original") / plain), 4)
                       if plain else None}
     return out
+
+
+def functional_checks(model: str | None) -> dict:
+    """The functional suites per class, dev and held-out test parts apart, and the spam suite with each metadata
+    field the spam label can read switched on alone (the effect of each signal)."""
+    from moderation import Moderator
+    from moderation.datasets import functional
+    from moderation.moderator import SPAM_METADATA_FIELDS
+
+    moderator = Moderator.load(model)
+    out: dict = {"model": moderator.version, "spam_metadata": list(moderator.spam_metadata)}
+    for name, suite in (("abuse", functional.abuse_suite), ("spam", functional.spam_suite)):
+        for part in functional.PARTS:
+            scored = functional.score_suite(moderator, suite(part))
+            out[f"{name}/{part}"] = functional.summarise_suite(scored).to_dict(orient="records")
+    signals = {}
+    for fields in [(), *[(f,) for f in SPAM_METADATA_FIELDS], tuple(moderator.spam_metadata)]:
+        variant = Moderator(moderator.pipeline, moderator.metadata, spam_metadata=fields)
+        for part in functional.PARTS:
+            summary = functional.summarise_suite(functional.score_suite(variant, functional.spam_suite(part)))
+            shares = {f"{r['kind']}/{r['class']}": round(float(r["as_expected"]), 4) for r in summary.to_dict("records")}
+            signals[f"{'+'.join(fields) or 'text only'}/{part}"] = shares
+    out["spam_metadata_signals"] = signals
+    return out
+
+
+def print_functional(checks: dict) -> None:
+    for name in ("abuse", "spam"):
+        dev = {(r["kind"], r["class"]): r for r in checks[f"{name}/dev"]}
+        test = {(r["kind"], r["class"]): r for r in checks[f"{name}/test"]}
+        print(f"\nfunctional suite, {name}: share handled as expected (dev part looked at while improving; test part "
+              "held out, for reporting)")
+        print(f"  {'kind':11} {'class':26} {'dev n':>5} {'dev':>7} {'test n':>6} {'test':>7}")
+        for key, d in dev.items():
+            t = test.get(key, {})
+            print(f"  {key[0]:11} {key[1]:26} {d['n']:>5} {d['as_expected']:>7.1%} {t.get('n', 0):>6} "
+                  f"{t.get('as_expected', float('nan')):>7.1%}")
+    print("\nspam metadata signals (spam suite, share handled as expected, test part)")
+    for variant, shares in checks["spam_metadata_signals"].items():
+        if variant.endswith("/test"):
+            print(f"  {variant[:-5]:34} spam {shares.get('spam/all', float('nan')):.3f}  look-alikes "
+                  f"{shares.get('look-alike/all', float('nan')):.3f}  author-URL adverts "
+                  f"{shares.get('spam/author_url_compliment', float('nan')):.3f}  personal sites "
+                  f"{shares.get('look-alike/personal_site_author_url', float('nan')):.3f}")
 
 
 def print_side_by_side(in_domain: dict | None, cross: dict) -> None:
@@ -164,6 +208,8 @@ def main() -> int:
         ev = checks["evasion"]
         print(f"  evasion: toxicity recall at hold, plain {ev['plain_recall']:.3f}; by method {ev['recall_by_method']}; "
               f"worst/plain {ev['worst_ratio_to_plain']}")
+        result["functional"] = functional_checks(args.model)
+        print_functional(result["functional"])
     out = Path(args.out or HERE / "results" / f"quality-{args.recipe}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, default=str) + "\n")

@@ -253,7 +253,7 @@ def test_coral_talks_feedback_body_is_stored_as_the_moderators_decision(live, si
     [
         {},
         {"FOO": {"summaryScore": {"value": 1}}},
-        {"THREAT": {"summaryScore": {"value": 1}}},
+        {"SEVERE_TOXICITY": {"summaryScore": {"value": 1}}},
         {"TOXICITY": {"summaryScore": {"value": 2}}},
         {"TOXICITY": {"spanScores": []}},
         {"TOXICITY": 1},
