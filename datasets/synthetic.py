@@ -26,9 +26,20 @@ from itertools import product
 
 import pandas as pd
 
-from moderation.labels import IDENTITY_ATTACK, INSULT, LABELS, PROFANITY, THREAT, TOXICITY
+from moderation.labels import IDENTITY_ATTACK, INSULT, LABELS, PROFANITY, SPAM, THREAT, TOXICITY
 
-__all__ = ["GROUPS", "PERSONS", "FILLERS", "TEMPLATES", "training_frame", "fillers"]
+__all__ = [
+    "GROUPS",
+    "PERSONS",
+    "FILLERS",
+    "TEMPLATES",
+    "SPAM_FILLERS",
+    "SPAM_TEMPLATES",
+    "training_frame",
+    "spam_frame",
+    "fillers",
+    "spam_fillers",
+]
 
 # Targets: groups of people, as (plural, singular). None of them is named in the functional suite.
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -241,4 +252,142 @@ def training_frame(per_template: int = 40, seed: int = 0) -> pd.DataFrame:
     for label in LABELS:
         frame[label] = frame[label].astype("float64")
     frame[PROFANITY] = frame[PROFANITY].where(frame[PROFANITY].notna(), None).astype("float64")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------------- comment spam
+# Spam on article pages and the legitimate comments that look like it: a reader citing an official source, a long
+# comment full of figures, a public helpline. The spam corpora (YouTube, SMS, Instagram) hold no such look-alikes,
+# so a link or a phone number alone reads as spam. Other frames, brands, domains and phrases than the spam suite.
+
+SPAM_FILLERS: dict[str, tuple[str, ...]] = {
+    "praise": (
+        "Marvellous stuff", "Loved it", "Bookmarking this gem", "Kudos to the columnist", "What a fantastic write-up",
+        "Splendid summary", "Fab entry", "Couldn't have put it more clearly", "Such a charming corner of the internet",
+        "Cheers for this", "Stellar stuff", "Essential, saved it",
+    ),
+    "trade": (
+        "solar-panels", "garage-doors", "hair-transplant", "bail-bonds", "locksmith", "gutter-cleaning",
+        "pest-exterminator", "kitchen-remodel", "tarot-oracle", "scrap-metal", "escort-babes", "autotrader-bot",
+        "backlink-booster", "bargain-tyres", "vape-emporium",
+    ),
+    "tld": ("icu", "buzz", "fun", "cyou", "rest", "cam", "monster", "sbs", "click", "lol", "quest"),
+    "brand": (
+        "Dell", "Lenovo", "Kaspersky", "Avast", "Bitdefender", "Comcast", "Xfinity", "Verizon", "Hotmail", "Zoom",
+        "Skype", "Dropbox", "Kindle", "Xerox", "Lexmark", "Garmin", "Sonos", "Linksys", "Ledger", "MetaMask",
+        "Kraken", "Robinhood", "Venmo", "Zelle", "Malwarebytes",
+    ),
+    "trouble": (
+        "not syncing", "showing 0x800f", "frozen", "disconnecting", "reimbursement stuck", "sign-in failing",
+        "membership lapsed", "firmware corrupted", "balance vanished",
+    ),
+    "coin": ("Solana", "Cardano", "XRP", "Litecoin", "Tron", "Polkadot", "Monero", "Avalanche"),
+    "messenger": ("Viber", "WeChat", "Discord", "Threema", "Skype", "Wire"),
+    "mentor": ("Uncle Ignatius Cole", "Madam Petronella", "Sir Desmond Hart", "Lady Rosalind", "Coach Benedikt"),
+    "foreign": (
+        "Bellissimo articolo, guarda qui", "Mooi artikel, kijk op", "Articol excelent, vezi", "Skvělý článek, viz",
+        "Riktigt bra, kolla in", "Nagyon jó cikk, nézd meg", "บทความดีมาก ดูที่", "Εξαιρετικό άρθρο, δείτε",
+        "Чудова стаття, дивіться", "מאמר מעולה, היכנסו ל", "مقاله عالی، ببینید",
+    ),
+    "official": (
+        "apnews.com/hub/immigration", "www.npr.org/sections/asia", "www.gao.gov/reports-testimonies",
+        "ec.europa.eu/eurostat", "www.oecd.org/employment", "www.imf.org/Publications", "databank.worldbank.org",
+        "www.pewresearch.org/religion", "www.cdc.gov/nchs", "www.ons.gov.uk/peoplepopulationandcommunity", "www.hrw.org/reports",
+        "www.sipri.org/databases", "arxiv.org/abs/2301.01234", "www.theguardian.com/environment", "www.aljazeera.com/features",
+        "www.dw.com/en/science", "www.lemonde.fr/international", "vancouver.ca/streets",
+        "montreal.ca/actualites", "www2.gov.bc.ca/gov/wildfires",
+    ),
+    "cite": (
+        "Primary document for anyone curious:", "Underlying tables:", "PDF copy:", "The verdict's wording:",
+        "Peer-reviewed version:", "Unedited Q&A:", "Their method is laid out at", "Straight from the statisticians:",
+    ),
+    "aid": (
+        "Samaritans answer 24/7 on 116 123 in the UK and Ireland.",
+        "In Australia, Lifeline is 13 11 14 if you need someone to talk to.",
+        "For suspected gas leaks dial 1-800-427-2200 and leave the building first.",
+        "Our city's non-emergency police line is 604-717-3321; please use it for noise complaints.",
+        "Anyone affected by the fire can reach the relief office at 250-387-6121 from 8 to 4.",
+        "The tenants' rights clinic takes calls at 416-921-9494 on weekday mornings.",
+        "If a wild animal is hurt on the road, the wildlife rescue line is 1-877-952-7277.",
+        "Seniors needing a ride to the polls can phone the volunteer desk at 613-238-2101.",
+    ),
+}
+
+_SPAM_YES = {SPAM: 1.0}
+_SPAM_NO = {SPAM: 0.0}
+
+SPAM_TEMPLATES: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
+    "seo": (_SPAM_YES, (
+        "{praise}! Ours: https://best-{trade}.{tld}",
+        "{praise}. Need {trade_words}? www.{trade}-deals.{tld}",
+        "{praise}, bookmarked. P.S. {trade}-pros.{tld} has 50% off this week",
+        "{praise}! Check out my page www.{trade}.{tld} for more",
+        "{praise}. Anyone looking for {trade_words}, try https://{trade}-near-me.{tld} :)",
+    )),
+    "support": (_SPAM_YES, (
+        "{brand} {trouble}? Our technicians fix it remotely, ring +1 (833) 210-{n4} now.",
+        "Official {brand} helpdesk: dial 1 888 402 {n4}, open round the clock.",
+        "{brand} account {trouble}? Recover it at {brand_lower}-help-desk.{tld} or phone 1-855-301-{n4}.",
+        "Get instant {brand} assistance, toll free 1.877.602.{n4} (24 hours).",
+    )),
+    "crypto": (_SPAM_YES, (
+        "Grateful to {mentor}, my {coin} savings grew tenfold in a fortnight. {messenger}: {handle}",
+        "I was broke until {mentor} showed me {coin} staking. Reach out on {messenger}, {handle}",
+        "Earn daily passive income with {coin}, guaranteed returns, sign up at {coin_lower}-yield.{tld}",
+        "Forget pensions, {coin} is the way. Ask {mentor} on {messenger} ({handle}) how I did it.",
+        "Scammed before? {mentor} recovers stolen {coin} within 48 hours, contact {handle} on {messenger}.",
+    )),
+    "foreign_drop": (_SPAM_YES, (
+        "{foreign} http://{trade}.{tld}",
+        "{foreign} www.{trade}-{n2}.{tld}",
+    )),
+    # Look-alikes: legitimate comments with links, figures and phone numbers.
+    "citation": (_SPAM_NO, (
+        "{cite} https://{official}. The article leaves out the second half of it.",
+        "{cite} {official} - worth comparing with what the minister said on Tuesday.",
+        "I disagree with the headline. {cite} https://{official}",
+        "{cite} https://{official}, table {n1} in particular.",
+        "Good summary, though {official} tells a more complicated story about the same year.",
+    )),
+    "figures": (_SPAM_NO, (
+        "Rents here went from ${n4} in {y1} to ${n4b} in {y2}, while wages rose maybe {n2}%. That gap is the story.",
+        "The district spent {n3} million over {n1} years and enrolment fell by {n2} percent; someone should explain.",
+        "By my count {n3} of the {n4} households surveyed said the clinic closure cost them over {n2} minutes of driving.",
+        "Ridership was {n3},000 a day in {y1} and {n2},000 in {y2}; the route cuts followed, not preceded, the drop.",
+        "The bridge carries about {n2},000 vehicles daily and the detour adds {n1} km each way, so roughly {n3},000 km a day.",
+    )),
+    "aid": (_SPAM_NO, ("{aid}", "Sharing in case it helps someone: {aid}", "{aid} Stay safe, everyone.")),
+}
+
+
+def spam_fillers() -> set[str]:
+    """Every word of the spam fillers, lower-cased."""
+    import re
+
+    words: set[str] = set()
+    for values in SPAM_FILLERS.values():
+        for value in values:
+            words.update(re.findall(r"[^\W\d_]+", value.lower()))
+    return words
+
+
+def spam_frame(per_template: int = 30, seed: int = 0) -> pd.DataFrame:
+    """Synthetic spam and legitimate look-alikes: ``text``, ``spam`` (other labels NaN), ``kind``."""
+    rng = random.Random(seed)
+    rows = []
+    for kind, (labels, frames) in SPAM_TEMPLATES.items():
+        for template in frames:
+            for _ in range(per_template):
+                values = {name: rng.choice(options) for name, options in SPAM_FILLERS.items()}
+                values.update(
+                    trade_words=values["trade"].replace("-", " "), brand_lower=values["brand"].lower(),
+                    coin_lower=values["coin"].lower(), handle=f"@{values['coin'].lower()}_{rng.randint(10, 99)}",
+                    n1=rng.randint(2, 9), n2=rng.randint(10, 60), n3=rng.randint(100, 900), n4=rng.randint(1000, 9999),
+                    n4b=rng.randint(1000, 9999), y1=rng.randint(2005, 2014), y2=rng.randint(2016, 2024),
+                )
+                rows.append({"text": template.format(**values), "kind": kind,
+                             **{label: labels.get(label) for label in LABELS}})
+    frame = pd.DataFrame(rows).drop_duplicates("text").reset_index(drop=True)
+    for label in LABELS:
+        frame[label] = frame[label].astype("float64")
     return frame

@@ -1083,6 +1083,34 @@ def test_synthetic_sentences_share_no_five_words_with_the_suite():
         assert not any(tuple(words[i : i + 5]) in grams for i in range(len(words) - 4)), text
 
 
+# Pieces of a URL or a number format, not vocabulary.
+URL_TOKENS = {"www", "com", "org", "ca", "fr", "en", "s", "t", "x", "gov", "uk", "bc"}
+
+
+def test_synthetic_spam_fillers_are_not_words_of_the_spam_suite():
+    """No brand, trade, domain, coin, messenger, person or citing phrase of the synthetic spam is in the spam suite."""
+    from moderation.reasons import FUNCTION_WORDS
+
+    suite = functional.spam_suite()
+    texts = list(suite["text"]) + [v for c in ("author", "author_url") for v in suite[c].dropna()]
+    vocabulary = {w for text in texts for w in re.findall(r"[^\W\d_]+", text.lower())}
+    words = set()
+    for slot in ("praise", "trade", "tld", "brand", "trouble", "coin", "messenger", "mentor", "official", "cite"):
+        for value in synthetic.SPAM_FILLERS[slot]:
+            words.update(re.findall(r"[^\W\d_]+", value.lower()))
+    assert not (words & vocabulary) - FUNCTION_WORDS - URL_TOKENS
+
+
+def test_synthetic_spam_shares_no_five_words_with_the_spam_suite():
+    """Other frames than the spam suite's: no synthetic spam or look-alike shares five words in a row with it."""
+    grams = {tuple(w[i : i + 5]) for w in map(_words, functional.spam_suite()["text"]) for i in range(len(w) - 4)}
+    frame = synthetic.spam_frame()
+    assert set(frame["spam"]) == {0.0, 1.0} and frame["text"].is_unique
+    for text in frame["text"]:
+        words = _words(text)
+        assert not any(tuple(words[i : i + 5]) in grams for i in range(len(words) - 4)), text
+
+
 def test_synthetic_targets_appear_in_hateful_and_contrasting_sentences():
     """Every group is named in hateful and in contrasting rows, so its name cannot carry the label."""
     frame = synthetic.training_frame()
