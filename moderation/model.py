@@ -80,6 +80,10 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
     epochs : int, default=15
         Passes over the data.
     domain_offsets, domain_features : bool, default=True
+    pooled : sequence of str or None, default=None
+        Labels fitted on all their rows as one domain (no offsets, no domain copies) and always scored with the
+        shared weights: labels whose positives come from one or two sources (threats, profanity), where a domain's
+        offset and copies would absorb what the label is, leaving the shared weights nothing to learn.
     domain_scale : float, default=1.0
         The value of a domain copy relative to its shared feature. Below 1, a domain's own weights cost more (the
         L2 penalty acts on weights that must be ``1 / domain_scale`` times larger for the same effect), so a domain
@@ -118,6 +122,7 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         domain_offsets: bool = True,
         domain_features: bool = True,
         domain_scale: float = 1.0,
+        pooled: Sequence[str] | None = None,
         score_as: Mapping[str, str | None] | None = None,
         nonnegative: Sequence[str] | None = None,
     ):
@@ -127,6 +132,7 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         self.domain_offsets = domain_offsets
         self.domain_features = domain_features
         self.domain_scale = domain_scale
+        self.pooled = pooled
         self.score_as = score_as
         self.nonnegative = nonnegative
 
@@ -150,7 +156,7 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
 
     @property
     def _domain_scale(self) -> float:
-        return float(getattr(self, "domain_scale", 1.0))  # models saved before the parameter existed: 1.0
+        return float(self.domain_scale)
 
     def _nonnegative_columns(self) -> list[int]:
         unknown = [name for name in self.nonnegative or () if name not in META_FEATURES]
@@ -206,7 +212,7 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
                 kind = "positive" if positives <= 0 else "negative"
                 raise InvalidDataError(f"label {label!r} has no {kind} examples to learn from")
             Xj = X[rows]
-            if n_domains:
+            if n_domains and label not in (self.pooled or ()):
                 self.domain_rows_[j] = np.bincount(codes[known], minlength=n_domains)
                 if self.domain_features:
                     Xj = self._with_domain_copies(Xj, codes[rows] + 1)
@@ -254,6 +260,9 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
                 state["n_hashed_"] = n_hashed
                 state["outputs_2d_"] = True
                 state["classes_"] = [np.array([0, 1]) for _ in state["labels_"]]
+        # Parameters added later; older files were fitted as their defaults.
+        state.setdefault("domain_scale", 1.0)
+        state.setdefault("pooled", None)
         super().__setstate__(state)
 
     def scoring_weights(
@@ -357,6 +366,7 @@ def build_pipeline(
     domain_offsets: bool = True,
     domain_features: bool = True,
     domain_scale: float = 1.0,
+    pooled: Sequence[str] | None = None,
     score_as: Mapping[str, str | None] | None = None,
 ) -> Pipeline:
     """An unfitted pipeline: ``features`` (:class:`CommentFeatures`), ``heads`` (:class:`LabelHeads`), then
@@ -392,6 +402,7 @@ def build_pipeline(
                     domain_offsets=domain_offsets,
                     domain_features=domain_features,
                     domain_scale=domain_scale,
+                    pooled=tuple(pooled) if pooled else None,
                     score_as=dict(score_as) if score_as else None,
                     nonnegative=EVASION_SIGNALS,
                 ),
