@@ -143,6 +143,10 @@ TEMPLATES: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
         "Mark my words, the {G} in this town will all be {group_fate} soon.",
         "A few {G} getting {group_fate} wouldn't be the worst thing to happen.",
         "Nobody would mourn if the {G} got {group_fate}.",
+        "Here's hoping the {G} quarter gets {group_fate} before spring.",
+        "One spark near the {G} chapel and the problem solves itself. Just saying.",
+        "I'd chip in for the petrol if someone wanted the {G} {group_fate}.",
+        "Wouldn't it be lucky if the {G} on my street got {group_fate} some night.",
     )),
     "threat_person": (_PERSON_THREAT, (
         "Mark my words, {person}, I will {intent}.",
@@ -155,6 +159,12 @@ TEMPLATES: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
         "Here's hoping {person} {wish}.",
         "I wouldn't lose any sleep if {person} {wish}.",
         "Let's see how tough {person} is after he {wish}.",
+        "{person} should check the brakes on that car more often, if you catch my drift.",
+        "Funny how folks like {person} tend to vanish. Could be soon.",
+        "The day {person} {wish}, I'm opening the champagne.",
+        "Pass the hat for whoever deals with {person} for good.",
+        "A little visit with a {weapon} is what {person} has coming.",
+        "If {person} {wish}, karma did its job, and I'd gladly help karma along.",
     )),
     # Contrasts: the same targets, the same violent words, no hate and no threat.
     "contrast_neutral": (_NONE, (

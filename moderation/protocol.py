@@ -113,7 +113,7 @@ def run_protocol(
         cache = cache if cache is not None else count_cache(merged)
         model = train(sources, labels=chosen.labels, params=merged, recipe=chosen.name,
                       threshold_sources=chosen.threshold_sources, precision=chosen.precision, progress=False,
-                      cache=cache, informational=chosen.informational)
+                      cache=cache, informational=chosen.informational, flag_rates=chosen.flag_rates)
         folds.extend(_score_round(model, chosen, in_round, splits, frames, r))
     summary = summarise(folds)
     return ProtocolResult(folds, summary, time.perf_counter() - started)
@@ -200,6 +200,16 @@ def summarise(folds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return summary
 
 
+def _present(flag_rates: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """Flag-rate budgets whose ordinary-comment sources are still in the recipe."""
+    out = {}
+    for label, (share, sources) in flag_rates.items():
+        kept = tuple(n for n in sources if n in names)
+        if kept:
+            out[label] = (share, kept)
+    return out
+
+
 def count_cache(params: Mapping[str, Any] | None = None) -> CountCache:
     """An empty :class:`CountCache` for models built with these :func:`~moderation.model.build_pipeline` parameters."""
     from .model import build_pipeline
@@ -280,7 +290,7 @@ def run_cross_source(
             f"({sum(len(s.data) for s in sources):,} rows), scoring {', '.join(t.name for t in items)}")
         model = train(sources, labels=part.labels, params=merged, recipe=part.name,
                       threshold_sources=part.threshold_sources, precision=part.precision, progress=False, cache=cache,
-                      informational=part.informational)
+                      informational=part.informational, flag_rates=_present(part.flag_rates, part.datasets))
         from .moderator import Moderator
 
         runs = [("default", model.moderator())]

@@ -67,6 +67,7 @@ class Recipe:
     labels: tuple[str, ...] = LABELS
     identity_templates: bool = True
     templates_domain: str = "news"
+    templates_weight: float = 1.0
     # Our templated threats, hate and contrasts (moderation.datasets.synthetic), in a domain of their own, so the
     # templates' own wording is learned there and not in the shared weights.
     synthetic: bool = False
@@ -78,6 +79,9 @@ class Recipe:
     # Labels scored and reported but never acting on a verdict by default (thresholds 1.0): profanity that is aimed
     # at no one is no reason to hold a news comment; a site can set its own thresholds.
     informational: tuple[str, ...] = ()
+    # Per label, (share, sources): hold at most that share of those sources' ordinary comments where the precision
+    # target would hold fewer (see moderation.training.train).
+    flag_rates: Mapping[str, tuple[float, tuple[str, ...]]] = field(default_factory=dict)
     # Comment metadata the spam label reads besides the text (see moderation.moderator.SPAM_METADATA_FIELDS).
     spam_metadata: tuple[str, ...] = ()
     commercial_only: bool = False
@@ -283,6 +287,6 @@ def build_sources(
         part = pd.DataFrame({"text": templates["text"]})
         for label in LABELS:
             part[label] = 0.0
-        sources.append(Source("identity_templates", part, weight=1.0, domain=chosen.templates_domain,
+        sources.append(Source("identity_templates", part, weight=chosen.templates_weight, domain=chosen.templates_domain,
                               license="ours (Apache-2.0)"))
     return sources

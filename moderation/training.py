@@ -339,6 +339,7 @@ def train(
     extra_metadata: Mapping[str, Any] | None = None,
     cache: "CountCache | None" = None,
     informational: Sequence[str] = (),
+    flag_rates: Mapping[str, tuple[float, Sequence[str]]] | None = None,
 ) -> TrainedModel:
     """Fit a model on labeled sources and choose its thresholds on held-out rows.
 
@@ -360,6 +361,11 @@ def train(
         (labels not named use DEFAULT_PRECISION).
     seed : int
         Seeds the validation split; fitting itself is deterministic.
+    flag_rates : mapping of label to (share, source names), optional
+        A budget of ordinary comments a label may hold: its hold threshold is lowered, where the precision target
+        asks for more, to the score reached by ``share`` of the held-out rows of those sources (ordinary news
+        comments). For labels whose validation data is too thin or noisy for a precision target (threats among
+        toxic news comments), this says what a site pays instead: at most that share of its comments held.
     informational : sequence of str
         Labels that are scored and reported but act on no verdict by default: their thresholds are 1.0 (a site
         can set its own). Their validation metrics are reported as for every label.
@@ -409,6 +415,8 @@ def train(
         for label in labels:
             names = (threshold_sources or {}).get(label)
             wanted.update(names if names else data.loc[data[label].notna(), "_source"].unique())
+        for _, names in (flag_rates or {}).values():
+            wanted.update(names)
         pool = np.flatnonzero(data["_source"].isin(wanted).to_numpy())
         strata = data["_source"].iloc[pool].astype(str) + "|" + (Y.iloc[pool].fillna(0).max(axis=1) >= 0.5).astype(str)
         counts = strata.value_counts()
@@ -456,6 +464,15 @@ def train(
             else:
                 target = precision.get(label, DEFAULT_PRECISION) if "hold" not in precision else precision
                 t, notes = choose_thresholds(val.loc[rows, label], scores[rows.to_numpy(), j], target)
+                if label in (flag_rates or {}):
+                    share, names = flag_rates[label]
+                    ordinary = val["_source"].isin(names).to_numpy()
+                    if ordinary.any():
+                        budget = float(round(np.quantile(scores[ordinary, j], 1 - share), 4))
+                        notes["flag_rate"] = {"share": share, "sources": sorted(names), "threshold": budget,
+                                              "precision_threshold": t.hold, "rows": int(ordinary.sum())}
+                        if budget < t.hold:
+                            t = Thresholds(budget, t.reject)
                 validation_metrics[label] = metrics_for(val.loc[rows, label], scores[rows.to_numpy(), j], t)
                 notes["sources"] = sorted(val.loc[rows, "_source"].unique())
             thresholds[label] = {"hold": t.hold, "reject": t.reject}
