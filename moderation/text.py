@@ -154,6 +154,64 @@ def _maskable_words() -> dict[tuple[int, str], list[str]]:
 
 _MASKABLE = _maskable_words()
 
+# Abusive words that leetspeak hides; a token whose characters can each be read as the letter in the same place of
+# one of these words is read as that word ("455h0l3" -> "asshole", "dvm8" -> "dumb", "fv(k" -> "fuck").
+_LEET_WORDS = tuple(
+    sorted({w for words in _MASKABLE.values() for w in words} | set(
+        "idiot idiots stupid dumb moron morons ugly loser losers jerk jerks retard retarded scum trash pathetic "
+        "worthless clown clowns freak freaks kill die hate whore slut bitch bastard".split()))
+)
+_LEET_READS = {"4": "a", "@": "a", "3": "e", "1": "il", "!": "il", "0": "o", "5": "s", "$": "s", "7": "t",
+               "9": "g", "8": "b", "(": "c", "|": "l", "v": "vu", "€": "e"}
+_LEET_TOKEN_GATE = re.compile(r"[a-z][0-9@$!(|€]|[0-9@$!(|€][a-z]")
+_LEET_CHAR = re.compile(r"[0-9@$!(|€]")
+_LEET_CHARS = frozenset("0123456789@$!(|€")
+_LEET_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!(|€")
+# "v" for "u" alone ("fvck", "dvmb"): only the abusive words it can spell, so "vivid" and "dvd" stay.
+_V_FOR_U = {w.replace("u", "v"): w for w in _LEET_WORDS if "u" in w}
+_V_CANDIDATE = re.compile(r"[a-z]*v[a-z]*")
+_LEET_BY_LENGTH: dict[int, tuple[str, ...]] = {}
+for _word in _LEET_WORDS:
+    _LEET_BY_LENGTH[len(_word)] = _LEET_BY_LENGTH.get(len(_word), ()) + (_word,)
+
+
+def _read_leet(token: str) -> str:
+    words = _LEET_BY_LENGTH.get(len(token))
+    if not words or not any("a" <= ch <= "z" for ch in token):
+        return token
+    for word in words:
+        if all(t == w or w in _LEET_READS.get(t, "") for t, w in zip(token, word)):
+            return word
+    return token
+
+
+def _read_leet_words(text: str) -> str:
+    """Every token holding a leet character, read as the abusive word it spells where there is one."""
+    pieces, last, done = [], 0, -1
+    for match in _LEET_CHAR.finditer(text):
+        at = match.start()
+        if at < done:
+            continue
+        start, end = at, at + 1
+        while start > 0 and text[start - 1] in _LEET_TOKEN_CHARS:
+            start -= 1
+        while end < len(text) and text[end] in _LEET_TOKEN_CHARS:
+            end += 1
+        done = end
+        token = text[start:end]
+        word = _read_leet(token)
+        if word != token:
+            pieces += [text[last:start], word]
+            last = end
+    return "".join(pieces) + text[last:] if pieces else text
+
+
+def _read_v_for_u(text: str) -> str:
+    hits = {w for w in _V_CANDIDATE.findall(text) if w in _V_FOR_U}
+    if not hits:
+        return text
+    return re.sub(r"\b(?:" + "|".join(map(re.escape, hits)) + r")\b", lambda m: _V_FOR_U[m.group(0)], text)
+
 
 def _unmask(match: re.Match[str]) -> str:
     token = match.group(0)
@@ -304,6 +362,10 @@ def normalise_with_stats(text: str) -> tuple[str, TextStats]:
 
     if "*" in text or "#" in text:
         text = _MASKED.sub(_unmask, text)
+    if _LEET_TOKEN_GATE.search(text):
+        text = _read_leet_words(text)
+    if "v" in text:
+        text = _read_v_for_u(text)
     if _LEET_GATE.search(text):
         text = _LEET_INNER.sub(_leet, text)
     if "$" in text or "@" in text:

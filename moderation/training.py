@@ -362,10 +362,11 @@ def train(
     seed : int
         Seeds the validation split; fitting itself is deterministic.
     flag_rates : mapping of label to (share, source names), optional
-        A budget of ordinary comments a label may hold: its hold threshold is lowered, where the precision target
-        asks for more, to the score reached by ``share`` of the held-out rows of those sources (ordinary news
-        comments). For labels whose validation data is too thin or noisy for a precision target (threats among
-        toxic news comments), this says what a site pays instead: at most that share of its comments held.
+        A budget of ordinary comments a label may hold: its hold threshold is the score reached by ``share`` of the
+        held-out rows of those sources (ordinary news comments) instead of the precision target's. For labels whose
+        validation data is too thin or noisy for a precision target (threats among toxic news comments), or whose
+        corpora are nothing like a news site's traffic (spam), it says what a site pays: that share of its ordinary
+        comments held by this label. The precision target's threshold is kept in the notes.
     informational : sequence of str
         Labels that are scored and reported but act on no verdict by default: their thresholds are 1.0 (a site
         can set its own). Their validation metrics are reported as for every label.
@@ -471,8 +472,7 @@ def train(
                         budget = float(round(np.quantile(scores[ordinary, j], 1 - share), 4))
                         notes["flag_rate"] = {"share": share, "sources": sorted(names), "threshold": budget,
                                               "precision_threshold": t.hold, "rows": int(ordinary.sum())}
-                        if budget < t.hold:
-                            t = Thresholds(budget, t.reject)
+                        t = Thresholds(budget, max(budget, t.reject))
                 validation_metrics[label] = metrics_for(val.loc[rows, label], scores[rows.to_numpy(), j], t)
                 notes["sources"] = sorted(val.loc[rows, "_source"].unique())
             thresholds[label] = {"hold": t.hold, "reject": t.reject}

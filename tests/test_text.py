@@ -30,6 +30,10 @@ from moderation.text import MAX_CHARS, normalise, normalise_with_stats, url_doma
         ("a**hole", "asshole"),
         ("motherf*cker", "motherfucker"),
         ("you f*ggot", "you faggot"),
+        ("What an 455h0l3.", "what an asshole."),
+        ("this dvm8 idea", "this dumb idea"),
+        ("go fv(k yourself", "go fuck yourself"),
+        ("k1ll them", "kill them"),
     ],
 )
 def test_evasions_are_undone(raw, expected):
@@ -41,6 +45,16 @@ def test_evasions_are_undone(raw, expected):
 def test_asterisks_that_mask_no_profane_word_are_kept(text):
     """Emphasis, hashtags and arithmetic are not read as masked words."""
     assert "*" in normalise(text) or "#" in normalise(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("very vivid vulture", "very vivid vulture"),
+    ("my cv and my dvd", "my cv and my dvd"),
+    ("mp3 files from 2020", "mp0 files from 0000"),
+])
+def test_leet_reading_keeps_words_that_spell_no_abusive_word(text, expected):
+    """Leetspeak is read only as an abusive word it spells exactly; other words with v or digits stay as written."""
+    assert normalise(text) == expected
 
 
 def test_ordinary_words_survive():
