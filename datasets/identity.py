@@ -172,6 +172,11 @@ TRAIN_TEMPLATES: tuple[str, ...] = (
     "Two {adjective} women were elected to the school board last night.",
     "The article profiles a {adjective} woman who coaches the girls' hockey team.",
     "{adjective} men's health is the theme of the clinic's open day.",
+    "My {relation} is a {adjective} woman with a great sense of humour.",
+    "The {adjective} woman next door lends us her lawnmower every summer.",
+    "A {adjective} woman chairs the hospital foundation this year.",
+    "Several {adjective} men from the neighbourhood coach the youth soccer league.",
+    "The bakery is run by two {adjective} women who moved here in the spring.",
 )
 
 #: Held-out neutral statements with identity terms, in frames no training template uses.

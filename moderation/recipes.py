@@ -162,14 +162,14 @@ DEFAULT = Recipe(
     # attacks in hate corpora too common; spam corpora are nothing like a news site's traffic. These hold a
     # budgeted share of ordinary news comments instead (held-out rows never trained on).
     flag_rates={
-        SPAM: (0.015, _ORDINARY),
+        SPAM: (0.01, _ORDINARY),
         IDENTITY_ATTACK: (0.01, _ORDINARY),
         THREAT: (0.01, _ORDINARY),
     },
     synthetic=True,
     synthetic_labels=(INSULT, IDENTITY_ATTACK, THREAT),
     synthetic_spam=True,
-    templates_weight=5.0,
+    templates_weight=8.0,
     informational=(PROFANITY,),
     spam_metadata=("author_url",),
 )
