@@ -199,9 +199,15 @@ COMMERCIAL = Recipe(
     # No commercially licensed dataset here labels insults with negatives from the same place, so the label could
     # be neither thresholded nor measured on commercial data: it is not shipped in this model.
     labels=(SPAM, TOXICITY, IDENTITY_ATTACK, THREAT, PROFANITY),
+    # Fox News comments are the only commercially usable news comments: their budgets stand in for ordinary
+    # traffic (none is spam; threats are rare there even among the hateful ones).
+    flag_rates={SPAM: (0.01, ("fox",)), THREAT: (0.01, ("fox",))},
     synthetic=True,
+    synthetic_labels=(IDENTITY_ATTACK, THREAT),
     synthetic_spam=True,
+    templates_weight=8.0,
     informational=(PROFANITY,),
+    spam_metadata=("author_url",),
     commercial_only=True,
 )
 

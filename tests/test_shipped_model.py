@@ -24,7 +24,7 @@ def test_shipped_model_is_small_and_documented():
     assert set(meta["thresholds"]) == set(LABELS)
     for source in meta["sources"]:
         assert source["license"], source["name"]
-        if source["name"] != "identity_templates":
+        if not source["license"].startswith("ours"):  # our own templates and synthetic sentences have no files
             assert source["sha256"] and all(len(v) == 64 for v in source["sha256"].values())
 
 
@@ -34,7 +34,7 @@ def test_commercial_model_uses_only_commercial_licenses():
 
     meta = read_metadata(default_model_path().with_name("commercial.joblib"))
     for source in meta["sources"]:
-        if source["name"] != "identity_templates":
+        if not source["license"].startswith("ours"):
             assert datasets.get(source["name"]).commercial_use, source["name"]
 
 
