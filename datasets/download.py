@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import shutil
@@ -138,11 +137,7 @@ def _downloaded(opener: Callable, url: str, folder: Path) -> Iterator[Path]:
 
 def _install(entry: Dataset, folder: Path, data_file: DataFile, source: Path, origin: str) -> None:
     """Verify `source` against the catalogue and move it to its place in `folder`."""
-    digest = hashlib.sha256()
-    with open(source, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    actual = digest.hexdigest()
+    actual = sha256_file(source)
     if actual != data_file.sha256:
         raise DatasetError(
             f"dataset {entry.id!r}: {data_file.path} from {origin} has sha256 {actual}, but the catalogue expects "

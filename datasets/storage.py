@@ -7,12 +7,11 @@ catalogue, so a folder holding another version of a dataset is named as such rat
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 from pathlib import Path
 
 from moderation.errors import DatasetError
+from moderation.files import sha256_file  # re-exported: the catalogue's checksums (memoised per process)
 
 from .sources import Dataset, catalogue, get
 
@@ -27,11 +26,6 @@ SUMS_FILE = "SHA256SUMS"
 #: Verification modes accepted by `verify_files` (``True`` means "catalogue", ``False`` means "none").
 VERIFY_MODES = ("catalogue", "folder", "none")
 
-_CHUNK = 1 << 20
-
-# Files already hashed in this process, keyed by (path, size, mtime_ns): a second load does not rehash them.
-_HASHES: dict[tuple[str, int, int], str] = {}
-_HASHES_LOCK = threading.Lock()
 
 
 def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -92,34 +86,6 @@ def dataset_folder(dataset: Dataset | str, root: str | os.PathLike[str] | None =
     """The folder of `dataset` inside the data directory `root` (resolved with `data_dir`)."""
     entry = get(dataset) if isinstance(dataset, str) else dataset
     return data_dir(root) / entry.folder
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The hex sha256 of a file, memoised per process while its size and modification time stay the same.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "empty"
-    >>> _ = p.write_bytes(b"")
-    >>> sha256_file(p)[:16]
-    'e3b0c44298fc1c14'
-    """
-    file_path = Path(path)
-    stat = file_path.stat()
-    key = (str(file_path.resolve()), stat.st_size, stat.st_mtime_ns)
-    with _HASHES_LOCK:
-        cached = _HASHES.get(key)
-    if cached is not None:
-        return cached
-    digest = hashlib.sha256()
-    with open(file_path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    value = digest.hexdigest()
-    with _HASHES_LOCK:
-        _HASHES[key] = value
-    return value
 
 
 def read_sha256sums(path: str | os.PathLike[str]) -> dict[str, str]:

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -51,57 +50,76 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"moderation: error: {message}\n")
 
 
-def _write_json(path: str, data: Any) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-        fh.write("\n")
-    os.replace(tmp, target)
-
-
 # -- score ---------------------------------------------------------------------------------------------------
 
 
-def _read_comments(path: str, text_column: str) -> list[dict[str, Any]]:
-    import pandas as pd
-
+def _read_lines(path: str) -> list[dict[str, Any]]:
+    """Comments one per line, from standard input (``-``) or a text file."""
     if path == "-":
         return [{"text": line.rstrip("\n")} for line in sys.stdin if line.strip()]
     p = Path(path)
     if not p.is_file():
         raise InvalidDataError(f"{path}: no such file")
-    suffix = p.suffix.lower()
     try:
-        if suffix in (".csv", ".tsv"):
-            frame = pd.read_csv(p, sep="," if suffix == ".csv" else "\t", dtype=str, keep_default_na=False,
-                                encoding="utf-8")
-        elif suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(p, lines=True, dtype=False, encoding="utf-8")
-        else:
-            return [{"text": line} for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [{"text": line} for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     except UnicodeDecodeError as exc:
         raise InvalidDataError(f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
-    except ValueError as exc:
-        raise InvalidDataError(f"{path}: could not be parsed ({str(exc).splitlines()[0]})") from None
-    if text_column not in frame.columns:
-        raise InvalidDataError(f"{path}: no column {text_column!r}; columns are {list(frame.columns)} (--text-column)")
-    frame = frame.rename(columns={text_column: "text"})
-    return frame.to_dict("records")
+
+
+def _score_archive(args: argparse.Namespace) -> int:
+    from .archive import score_file
+
+    keep = [c.strip() for c in args.keep.split(",") if c.strip()] if args.keep is not None else None
+    out = args.out or "-"
+    fmt = args.format if args.format in ("csv", "json") and out == "-" else None
+    summary = score_file(
+        args.file,
+        out,
+        model=args.model,
+        text_column=args.text_column,
+        keep=keep,
+        reasons=bool(args.reasons),
+        chunk_size=args.chunk_size,
+        jobs=args.jobs,
+        output_format={"json": "jsonl", "csv": "csv"}.get(fmt or ""),
+        progress=None if args.progress is None else args.progress,
+    )
+    if out != "-":
+        counts = ", ".join(f"{n:,} {v}" for v, n in sorted(summary.verdicts.items()))
+        print(f"scored {summary.rows:,} comments in {summary.seconds:.1f} s ({counts}); wrote {out}",
+              file=sys.stderr)
+    return 0
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """A comment's text as a CSV cell a spreadsheet shows as text: a leading ``'`` before a formula character, so
+    ``=HYPERLINK(...)`` or ``=cmd|...`` written by a commenter is never run by whoever opens the file."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from .moderator import Comment, Moderator
 
+    from .tables import table_kind
+
+    if args.file and args.file != "-" and table_kind(args.file) is not None:
+        return _score_archive(args)
+    if args.out or args.keep is not None or args.jobs != 1:
+        raise UsageError("--out, --keep and --jobs need a --file that is .csv, .tsv, .jsonl or .parquet")
     if args.file:
-        items = _read_comments(args.file, args.text_column)
+        items = _read_lines(args.file)
     elif args.text:
         items = [{"text": t} for t in args.text]
     elif not sys.stdin.isatty():
-        items = _read_comments("-", "text")
+        items = _read_lines("-")
     else:
         raise UsageError("give comment text as arguments, --file FILE, or lines on standard input")
+    args.no_reasons = args.reasons is False
+    args.format = args.format or "table"
     moderator = Moderator.load(args.model)
     results = []
     for item in items:
@@ -117,8 +135,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         writer = csv.writer(sys.stdout)
         writer.writerow(["text", *moderator.labels, "verdict", "reasons"])
         for text, scores in results:
-            writer.writerow([text, *(f"{scores[label]:.4f}" for label in moderator.labels), scores.verdict.value,
-                             "; ".join(f"{r.label}: {r.description}" for r in scores.reasons)])
+            reasons = "; ".join(f"{r.label}: {r.description}" for r in scores.reasons)
+            writer.writerow([_csv_text(text), *(f"{scores[label]:.4f}" for label in moderator.labels),
+                             scores.verdict.value, _csv_text(reasons)])
         return 0
     width = max(len(label) for label in moderator.labels)
     for text, scores in results:
@@ -138,6 +157,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .files import sha256_file
     from .training import Source, train
 
     params: dict[str, Any] = {}
@@ -162,8 +182,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         sources = []
         for path in args.data:
             frame = read_labeled(path, args.labels, text_column=args.text_column, require_both_classes=False)
-            sources.append(Source(Path(path).stem, frame, sha256={}))
-            sources[-1].sha256 = {Path(path).name: _sha256(path)}
+            sources.append(Source(Path(path).stem, frame, sha256={Path(path).name: sha256_file(path)}))
         model = train(sources, labels=args.labels, params=params, validation=args.validation, seed=args.seed)
     sidecar = model.save(args.out)
     print(f"wrote {args.out} ({sidecar['size_bytes'] / 1e6:.1f} MB), model {sidecar['model_id']}")
@@ -172,12 +191,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"  {label:16} validation ROC AUC {metrics.get('roc_auc', float('nan')):.3f}  "
               f"hold >= {t['hold']:.3f}  reject >= {t['reject']:.3f}")
     return 0
-
-
-def _sha256(path: str) -> str:
-    from .persistence import sha256_file
-
-    return sha256_file(path)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -202,7 +215,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
               f"{hold.get('precision', 0):>6.3f} {hold.get('recall', 0):>6.3f} {hold.get('f1', 0):>7.3f}  "
               f"{rej.get('precision', 0):>6.3f} {rej.get('recall', 0):>6.3f} {rej.get('f1', 0):>6.3f}")
     if args.out:
-        _write_json(args.out, report)
+        from .files import write_atomically
+
+        write_atomically(args.out, json.dumps(report, indent=2, default=str) + "\n")
         print(f"wrote {args.out}")
     return 0
 
@@ -240,11 +255,28 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 def _library_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("score", help="score comments with a model (default: the shipped one)")
     p.add_argument("text", nargs="*", help="comment text(s); or use --file, or pipe lines on standard input")
-    p.add_argument("--file", "-f", help="a .csv/.tsv/.jsonl file with a text column, a text file (one comment a line) or -")
+    p.add_argument("--file", "-f", help="a .csv/.tsv/.jsonl/.parquet archive with a text column (scored in chunks), "
+                   "a text file (one comment a line) or -")
     p.add_argument("--text-column", default="text", help="text column of --file (default: text)")
     p.add_argument("--model", "-m", help="model file (default: $MODERATION_MODEL or the shipped model)")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("--no-reasons", action="store_true", help="skip explanations (faster)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default=None,
+                   help="what to print: table (default for texts), csv (default for --file) or json (JSON Lines)")
+    p.add_argument("--out", "-o", metavar="PATH",
+                   help="with --file: write here (.csv/.tsv/.jsonl/.parquet) instead of standard output; "
+                   "written whole or not at all")
+    p.add_argument("--keep", metavar="COLUMNS",
+                   help="with --file: input columns copied to the output, e.g. id,article_id "
+                   "(default: every column but the text)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="with --file: processes scoring at once (default 1)")
+    p.add_argument("--chunk-size", type=int, default=5_000, help="with --file: rows per chunk (default 5000)")
+    reasons = p.add_mutually_exclusive_group()
+    reasons.add_argument("--reasons", dest="reasons", action="store_true", default=None,
+                         help="explain flagged comments (default for texts; off for --file, where it is slower)")
+    reasons.add_argument("--no-reasons", dest="reasons", action="store_false", help="skip explanations (faster)")
+    progress = p.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
+                          help="with --file: show a progress bar (default: when standard error is a terminal)")
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("train", help="train a model from a recipe or labeled files")
@@ -282,12 +314,27 @@ def _providers() -> Iterable[Callable[..., Any]]:
         yield entry.load()
 
 
+def _version() -> str:
+    import platform
+
+    from . import __version__
+
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        sklearn = version("scikit-learn")
+    except PackageNotFoundError:  # an unusual install without metadata: the line still names the library
+        sklearn = "unknown"
+    return f"moderation {__version__} (scikit-learn {sklearn}, Python {platform.python_version()})"
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[BaseException], ...]]:
     """The ``moderation`` parser with every provider's commands, and the exception types they report as errors."""
     parser = _Parser(
         prog="moderation",
         description="Score reader comments for spam and abuse; train and evaluate models; run the service.",
     )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _library_commands(sub)
     reported: list[type[BaseException]] = [ModerationError]

@@ -41,6 +41,26 @@ def remap_buckets(buckets: np.ndarray, salt: np.ndarray | int, n_hashed: int) ->
     return (b * _REMAP_MULTIPLIER + np.asarray(salt, dtype=np.int64) * _REMAP_STEP) % n_hashed
 
 
+def _sum_per_comment(gathered: np.ndarray, value: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Each comment's sum of ``value * gathered`` rows, every label at once: (n_occurrences, n_labels) -> (n_docs,
+    n_labels).
+
+    A batch's occurrences come in a few runs (one per n-gram size) in which the comment index never decreases, so
+    each run is summed per comment with one ``np.add.reduceat`` over contiguous rows.
+    """
+    weighted = gathered  # a fresh array from np.take: weighted in place, no second copy of the batch
+    weighted *= value.astype(np.float32)[:, None]
+    out = np.zeros((n_docs, gathered.shape[1]))
+    breaks = np.flatnonzero(doc[1:] < doc[:-1]) + 1
+    for start, stop in zip(np.concatenate([[0], breaks]), np.concatenate([breaks, [len(doc)]])):
+        if stop <= start:
+            continue
+        docs = doc[start:stop]
+        firsts = np.flatnonzero(np.concatenate([[True], docs[1:] != docs[:-1]]))
+        out[docs[firsts]] += np.add.reduceat(weighted[start:stop], firsts, axis=0, dtype=np.float64)
+    return out
+
+
 class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator):
     """One logistic-regression head per label, trained on the rows where that label is known.
 
@@ -339,11 +359,7 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         if occ.n_docs == 1:  # one comment: a dot product
             logits = (occ.value @ gathered)[None, :]
         else:
-            # Summing each comment's weighted occurrences for all labels at once: a sparse (comments x occurrences)
-            # matrix times the gathered weights, one pass in C whatever the number of labels.
-            n_occ = len(occ.doc)
-            sums = sp.csr_matrix((occ.value, (occ.doc, np.arange(n_occ))), shape=(occ.n_docs, n_occ))
-            logits = np.asarray(sums @ gathered, dtype=np.float64)
+            logits = _sum_per_comment(gathered, occ.value, occ.doc, occ.n_docs)
         return logits + occ.meta @ weights[:, n_hashed:].T.astype(np.float64) + intercepts
 
     def predict_proba(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:

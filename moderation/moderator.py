@@ -2,9 +2,11 @@
 
 >>> from moderation import Moderator
 >>> moderator = Moderator.load()                      # the shipped default model
->>> scores = moderator.score("Buy cheap pills at http://bit.ly/x !!!")
->>> scores.verdict                                     # doctest: +SKIP
-<Verdict.REJECT: 'reject'>
+>>> scores = moderator.score("You are a pathetic moron, shut up.")
+>>> scores.verdict, scores.flagged
+(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity'))
+>>> [reason.text for reason in scores.reasons][:2]
+['moron', 'pathetic']
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,15 +26,14 @@ from sklearn.pipeline import Pipeline
 
 from .calibration import PlattScaling
 from .errors import InvalidCommentError, ModelFileError, UnknownLabelError
-from .features import META_FEATURES, Analysis, CommentFeatures
-from .labels import LABELS as _KNOWN_LABELS
+from .explanation import Reason, ReasonKind, explain
+from .features import Analysis, CommentFeatures
 from .model import LabelHeads, sigmoid
-from .ordered import OrderedEnum
 from .outputs import check_fitted
 from .persistence import load_model
-from .policy import Policy, Thresholds, Verdict
-from .reasons import text_units
-from .text import PLACEHOLDERS, find_urls, normalise, url_domain
+from .policy import RANKED, Policy, Thresholds, Verdict
+from .labels import LABELS as _KNOWN_LABELS
+from .text import find_urls, normalise, url_domain
 
 __all__ = [
     "Comment",
@@ -122,56 +122,6 @@ def _none_if_missing(value: Any) -> Any:
     return value
 
 
-class ReasonKind(OrderedEnum):
-    """What a reason points at, from the weakest evidence to the strongest."""
-
-    TEXT = "text"  #: words of the comment
-    SIGNAL = "signal"  #: something about the comment: links, capitals, hidden characters...
-    RULE = "rule"  #: a site's blocked word or domain: it decides alone
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a label scored high: a word or phrase of the comment, a signal about it, or a site rule.
-
-    Attributes
-    ----------
-    label : str
-        The label this reason pushed up.
-    kind : ReasonKind
-        ``"text"`` (words of the comment), ``"signal"`` (links, capitals, hidden characters...) or ``"rule"``
-        (a site's blocked word or domain); a string enum, so ``reason.kind == "rule"`` holds.
-    description : str
-        What a moderator reads: ``'"idiot"'``, ``"3 links"``, ``'blocked domain "spam.example"'``.
-    weight : float
-        How much it added to the label's logit (rules: ``inf``, they decide alone).
-    feature : str or None
-        The normalised form the model saw (``"idiot"`` for ``"id10t"``).
-    text, start, end : str, int, int or None
-        The words as written in the comment and their character offsets, when they can be located.
-    """
-
-    label: str
-    kind: ReasonKind
-    description: str
-    weight: float
-    feature: str | None = None
-    text: str | None = None
-    start: int | None = None
-    end: int | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.kind, ReasonKind):
-            object.__setattr__(self, "kind", ReasonKind(self.kind))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["kind"] = self.kind.value
-        if math.isinf(self.weight):
-            d["weight"] = None
-        return d
-
-
 @dataclass(frozen=True)
 class Scores:
     """The result of scoring one comment.
@@ -211,22 +161,6 @@ def default_model_path() -> Path:
     if env:
         return Path(env)
     return Path(str(resources.files("moderation.models").joinpath("default.joblib")))
-
-
-_TOKEN = re.compile(r"[\w'*]+(?:\.[\w'*]+)+|[\w'*]+|[^\w\s]+")
-_SIGNAL_TEXT = {
-    "links": lambda s: f"{s.n_links} link{'s' if s.n_links != 1 else ''}",
-    "link_shortener": lambda s: "link shortener",
-    "email": lambda s: "e-mail address",
-    "mentions": lambda s: f"{s.n_mentions} @mention{'s' if s.n_mentions != 1 else ''}",
-    "capitals": lambda s: f"{round(100 * s.upper_ratio)}% capital letters",
-    "hidden_characters": lambda s: f"{s.n_invisible} hidden (zero-width) character{'s' if s.n_invisible != 1 else ''}",
-    "fancy_letters": lambda s: "fancy Unicode letters",
-    "look_alike_letters": lambda s: "look-alike letters from another alphabet",
-    "html": lambda s: "HTML markup",
-    "length": lambda s: f"length ({s.n_chars} characters)",
-    "phone_number": lambda s: "phone number",
-}
 
 
 class Moderator:
@@ -421,23 +355,24 @@ class Moderator:
             text_labels = [label for label in flagged if label != "spam" or spam_analysis is None]
             reasons.extend(self._explain(comment.text, analysis, text_labels, top))
             if spam_analysis is not None and "spam" in flagged:
-                reasons.extend(self._metadata_reasons(spam_text, comment.text, spam_analysis, top))
+                reasons.extend(self._metadata_reasons(spam_text, spam_analysis, top))
         return Scores(probabilities, verdict, tuple(flagged), tuple(reasons), self.version, normalised[0])
 
     def _metadata_reasons(
-        self, spam_text: tuple[str, list[tuple[int, int, str]]], text: str, analysis: Analysis, top: int
+        self, spam_text: tuple[str, list[tuple[int, int, str]]], analysis: Analysis, top: int
     ) -> list[Reason]:
         """Spam reasons when the spam label also read metadata: words of the metadata are named by their field."""
         combined, places = spam_text
-        out = []
+        out: list[Reason] = []
         for reason in self._explain(combined, analysis, ["spam"], top):
-            field = next((name for a, b, name in places if reason.start is not None and a <= reason.start < b), None)
-            if field is None and reason.kind == "text" and reason.start is None and reason.feature:
-                # a word the locator could not place: name the field it came from if only one holds it
-                field = next((n for a, b, n in places if reason.feature in normalise(combined[a:b])), None)
-            if field is not None:
+            field_ = next((name for a, b, name in places if reason.start is not None and a <= reason.start < b), None)
+            if field_ is None and reason.kind == "text" and reason.start is None and reason.feature:
+                # a word the locator could not place: name the field that holds it
+                field_ = next((n for a, b, n in places if reason.feature in normalise(combined[a:b])), None)
+            if field_ is not None:
                 surface = reason.text or reason.feature or ""
-                reason = Reason("spam", ReasonKind.SIGNAL, f'{_FIELD_NAMES[field]} "{surface}"', reason.weight, reason.feature)
+                reason = Reason("spam", ReasonKind.SIGNAL, f'{_FIELD_NAMES[field_]} "{surface}"', reason.weight,
+                                reason.feature)
             if all(r.description != reason.description for r in out):
                 out.append(reason)
         return out
@@ -497,16 +432,17 @@ class Moderator:
         return frame
 
     def _verdicts(self, probs: np.ndarray, items: list[Comment], normalised: list[str], policy: Policy) -> list[str]:
+        """What :meth:`Policy.decide` gives each row, computed for all rows at once with the same rule."""
         severity = np.zeros(len(items), dtype=np.int8)
         for j, label in enumerate(self.labels):
             t = policy.thresholds.get(label)
             if t is not None:
-                severity = np.maximum(severity, (probs[:, j] >= t.hold).astype(np.int8) + (probs[:, j] >= t.reject))
+                severity = np.maximum(severity, t.rank(probs[:, j]))
         if policy.blocked_words or policy.blocked_domains:
             for i, (comment, norm) in enumerate(zip(items, normalised)):
-                if severity[i] < 2 and self._rule_reasons(comment, norm, policy):
-                    severity[i] = 2
-        names = np.array([v.value for v in sorted(Verdict)], dtype=object)  # index = rank = severity
+                if severity[i] < Verdict.REJECT.rank and self._rule_reasons(comment, norm, policy):
+                    severity[i] = Verdict.REJECT.rank
+        names = np.array([v.value for v in RANKED], dtype=object)
         return list(names[severity])
 
     def decide(self, probabilities: Mapping[str, float], policy: Policy | None = None) -> Verdict:
@@ -527,127 +463,6 @@ class Moderator:
         return self._explain(comment.text, self._features.analyze(comment.text), [label], top)
 
     def _explain(self, original: str, analysis: Analysis, labels: Sequence[str], top: int) -> list[Reason]:
-        occ = analysis.occurrences  # one analysis and one token index serve every label
-        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(analysis.padded)]
-        tokens = [t for t in tokens if any(ch.isalnum() for ch in t[2])]
-        bounds = np.array([[a, b] for a, b, _ in tokens], dtype=np.int64).reshape(-1, 2)
-        words = [t[2] for t in tokens]
-        locator = _Locator(original)
-        weights_all = self._heads.scoring_weights(self.domain, self._calibration)[0]
-        gathered = np.take(weights_all.T, occ.bucket, axis=0)  # bucket-major: one gather for every label
-        reasons: list[Reason] = []
-        for label in labels:
-            j = self.labels.index(label)
-            weights = weights_all[j]
-            contribution = occ.value * gathered[:, j].astype(np.float64)
-            # Words and phrases (see moderation.reasons): never a function word alone, and an identity term only
-            # when nothing else in the comment carried the score.
-            units = [u for u in text_units(bounds, words, analysis.start, analysis.end, contribution)
-                     if u.weight >= 0.05 and u.has_content]
-            if label != "spam" and any(not u.only_identity for u in units):
-                units = [u for u in units if not u.only_identity]
-            candidates: list[tuple[float, str, Any]] = [(u.weight, "text", u) for u in units]
-            meta_weights = occ.meta[0] * weights[self._features.n_features :].astype(np.float64)
-            candidates += [(float(w), "signal", name) for name, w in zip(META_FEATURES, meta_weights) if w >= 0.05]
-            candidates.sort(key=lambda c: -c[0])
-            # Name what mattered: words far weaker than the strongest one are left out.
-            floor = candidates[0][0] / 3 if candidates else 0.0
-            for weight, kind, what in [c for c in candidates if c[0] >= floor][:top]:
-                if kind == "signal":
-                    reasons.append(Reason(label, ReasonKind.SIGNAL, _SIGNAL_TEXT[what](analysis.stats), weight, what))
-                elif what.is_phrase and not any(w in PLACEHOLDERS for w in what.words):
-                    reasons.append(self._phrase_reason(label, what.words, weight, original, locator))
-                else:
-                    word = next((w for w in what.words if w in PLACEHOLDERS), what.words[0])
-                    reasons.append(self._text_reason(label, word, weight, original, locator))
-        return reasons
-
-    def _phrase_reason(
-        self, label: str, words: Sequence[str], weight: float, original: str, locator: "_Locator"
-    ) -> Reason:
-        located = locator.find_phrase(words)
-        phrase = " ".join(words)
-        if located is None:
-            return Reason(label, ReasonKind.TEXT, f'"{phrase}"', weight, phrase)
-        start, end = located
-        surface = original[start:end]
-        return Reason(label, ReasonKind.TEXT, f'"{surface}"', weight, phrase, surface, start, end)
-
-    def _text_reason(self, label: str, word: str, weight: float, original: str, locator: "_Locator") -> Reason:
-        if word in PLACEHOLDERS:
-            if word == "zzurl":
-                urls = find_urls(original)
-                start = original.find(urls[0]) if urls else -1
-                if start >= 0:
-                    surface = urls[0]
-                    return Reason(label, ReasonKind.TEXT, f"a link ({surface[:60]})", weight, word, surface, start,
-                                  start + len(surface))
-            return Reason(label, ReasonKind.TEXT, PLACEHOLDERS[word], weight, word)
-        located = locator.find(word)
-        if located is None:
-            return Reason(label, ReasonKind.TEXT, f'"{word}"', weight, word)
-        start, end = located
-        surface = original[start:end]
-        return Reason(label, ReasonKind.TEXT, f'"{surface}"', weight, word, surface, start, end)
-
-
-_SPACE_SPLIT = re.compile(r"\S+")
-
-
-class _Locator:
-    """Finds where a normalised word stands in the original comment; each original token is normalised once."""
-
-    _PUNCT = ".,;:!?\"'()[]{}<>"
-
-    def __init__(self, original: str):
-        self.original = original
-        self.tokens = [(m.start(), m.end()) for m in _SPACE_SPLIT.finditer(original[:20_000])]
-        self._words: dict[int, list[str]] = {}
-
-    def _words_of(self, i: int) -> list[str]:
-        if i not in self._words:
-            start, end = self.tokens[i]
-            self._words[i] = _TOKEN.findall(normalise(self.original[start:end]))
-        return self._words[i]
-
-    def find_phrase(self, words: Sequence[str]) -> tuple[int, int] | None:
-        """From the first word of the phrase to its last, each found after the one before."""
-        first = self.find(words[0])
-        if first is None:
-            return None
-        end = first[1]
-        for word in words[1:]:
-            found = self.find(word, after=end)
-            if found is None or found[0] - end > 40:
-                return None
-            end = found[1]
-        return first[0], end
-
-    def find(self, word: str, after: int = 0) -> tuple[int, int] | None:
-        # Most reason words stand in the comment as written: find those without normalising anything.
-        if word.isascii():
-            literal = re.compile(rf"(?<![\w']){re.escape(word)}(?![\w'])", re.I).search(self.original, after)
-            if literal:
-                return literal.span()
-        for i, (start, end) in enumerate(self.tokens):
-            if start < after:
-                continue
-            if word in self._words_of(i):
-                piece = self.original[start:end]
-                lead = len(piece) - len(piece.lstrip(self._PUNCT))
-                trail = len(piece) - len(piece.rstrip(self._PUNCT))
-                inner = piece[lead : len(piece) - trail]
-                if inner and word in _TOKEN.findall(normalise(inner)):
-                    return start + lead, end - trail
-                return start, end
-        # Spaced-out letters ("f u c k"): join runs of short tokens.
-        tokens = self.tokens
-        for i in range(len(tokens)):
-            if tokens[i][1] - tokens[i][0] > 2 or tokens[i][0] < after:
-                continue
-            for j in range(i + 2, min(i + 24, len(tokens)) + 1):
-                if tokens[j - 1][1] - tokens[j - 1][0] > 2:
-                    break
-                if normalise(self.original[tokens[i][0] : tokens[j - 1][1]]).replace(" ", "") == word:
-                    return tokens[i][0], tokens[j - 1][1]
-        return None
+        weights = self._heads.scoring_weights(self.domain, self._calibration)[0]
+        return explain(original, analysis, labels, model_labels=self.labels, weights=weights,
+                       n_hashed=self._features.n_features, top=top)

@@ -14,10 +14,8 @@ they are read into the same three steps, scoring exactly as before.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ import sklearn
 from sklearn.pipeline import Pipeline
 
 from .errors import ModelChecksumError, ModelFileError, ModelVersionError
+from .files import sha256_file, write_atomically
 
 __all__ = ["save_model", "load_model", "sidecar_path", "sha256_file", "read_metadata", "FORMAT"]
 
@@ -47,29 +46,6 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _atomic_write_bytes(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_model(pipeline: Pipeline, path: str | os.PathLike[str], metadata: dict[str, Any]) -> dict[str, Any]:
     """Write ``pipeline`` to ``path`` and its sidecar beside it, each atomically; return the sidecar's content.
 
@@ -84,7 +60,7 @@ def save_model(pipeline: Pipeline, path: str | os.PathLike[str], metadata: dict[
         added here.
     """
     path = Path(path)
-    _atomic_write_bytes(path, lambda fh: joblib.dump(pipeline, fh, compress=("zlib", 3)))
+    write_atomically(path, lambda fh: joblib.dump(pipeline, fh, compress=("zlib", 3)))
     sidecar = dict(metadata)
     sidecar.update(
         format=FORMAT,
@@ -98,7 +74,7 @@ def save_model(pipeline: Pipeline, path: str | os.PathLike[str], metadata: dict[
         },
     )
     text = json.dumps(sidecar, indent=2, sort_keys=False, default=_json_default) + "\n"
-    _atomic_write_bytes(sidecar_path(path), lambda fh: fh.write(text.encode()))
+    write_atomically(sidecar_path(path), text)
     return sidecar
 
 

@@ -30,6 +30,10 @@ class Verdict(OrderedEnum):
     REJECT = "reject"  #: refuse it (spam folder, trash)
 
 
+#: Verdicts by rank (``RANKED[v.rank] is v``).
+RANKED: tuple[Verdict, ...] = tuple(sorted(Verdict))
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Probabilities at which a label holds and rejects a comment (``0 <= hold <= reject <= 1``)."""
@@ -45,12 +49,18 @@ class Thresholds:
         if self.hold > self.reject:
             raise PolicyError(f"hold threshold {self.hold} is above reject threshold {self.reject}")
 
+    def rank(self, probability: Any) -> Any:
+        """The verdict's rank a probability reaches (0 approve, 1 hold, 2 reject): the one rule from score to
+        verdict. Works elementwise on a numpy array of probabilities, for many comments at once."""
+        return (probability >= self.hold) * 1 + (probability >= self.reject)
+
     def verdict(self, probability: float) -> Verdict:
-        if probability >= self.reject:
-            return Verdict.REJECT
-        if probability >= self.hold:
-            return Verdict.HOLD
-        return Verdict.APPROVE
+        """The verdict this label alone gives a probability.
+
+        >>> Thresholds(0.5, 0.9).verdict(0.7)
+        <Verdict.HOLD: 'hold'>
+        """
+        return RANKED[int(self.rank(probability))]
 
 
 def _clean_terms(terms: Iterable[str], what: str) -> tuple[str, ...]:

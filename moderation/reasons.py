@@ -19,6 +19,7 @@ by the words of the normalised comment (:meth:`moderation.Moderator.explain`); t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -64,11 +65,13 @@ right-wingers socialist socialists communist communists tory tories
 IDENTITY_WORDS = frozenset(_IDENTITY.split())
 
 
+@lru_cache(maxsize=8192)
 def is_function_word(word: str) -> bool:
     """Whether ``word`` (any case) is a function word that cannot be a reason alone."""
     return word.casefold().strip("'") in FUNCTION_WORDS
 
 
+@lru_cache(maxsize=8192)
 def is_identity_word(word: str) -> bool:
     """Whether ``word`` (any case) names a group of people."""
     return word.casefold() in IDENTITY_WORDS
@@ -111,7 +114,12 @@ MIN_GLUE = 0.05
 
 
 def text_units(
-    bounds: np.ndarray, words: list[str], start: np.ndarray, end: np.ndarray, contribution: np.ndarray
+    bounds: np.ndarray,
+    words: list[str],
+    start: np.ndarray,
+    end: np.ndarray,
+    contribution: np.ndarray,
+    min_weight: float = -np.inf,
 ) -> list[TextUnit]:
     """Group n-gram contributions into words and phrases.
 
@@ -125,11 +133,13 @@ def text_units(
         Span of every n-gram occurrence in the same text.
     contribution : ndarray
         Every occurrence's contribution to the label's logit.
+    min_weight : float, optional
+        Leave out units that carry less than this (explanations only want the ones that pushed the score up).
 
     Returns
     -------
     list of TextUnit
-        Every word not glued to a neighbour, and every phrase, in text order.
+        Every word not glued to a neighbour, and every phrase, in text order (those of at least ``min_weight``).
     """
     n = len(words)
     if n == 0:
@@ -139,35 +149,40 @@ def text_units(
     first = np.searchsorted(bounds[:, 1], start, side="right")
     last = np.searchsorted(bounds[:, 0], end, side="left") - 1
     inside = (first < n) & (last >= 0) & (first <= last)
-    own = np.bincount(first[inside & (first == last)], weights=contribution[inside & (first == last)], minlength=n)
-    glue = np.zeros(max(n - 1, 0))
-    across = np.flatnonzero(inside & (first < last))
-    for k in across:  # an occurrence over several words is shared among the boundaries it covers
-        glue[first[k] : last[k]] += contribution[k] / (last[k] - first[k])
-    joined = [glue[i] >= MIN_GLUE and glue[i] >= PHRASE_GLUE * max(own[i], own[i + 1]) for i in range(n - 1)]
-    def alone(k: int) -> TextUnit:
-        # A lone word also carries half the glue it shares with each neighbour.
-        weight = own[k] + 0.5 * ((glue[k - 1] if k > 0 else 0.0) + (glue[k] if k < n - 1 else 0.0))
-        return TextUnit(float(weight), (words[k],), k, k)
+    alone_ = inside & (first == last)
+    own = np.bincount(first[alone_], weights=contribution[alone_], minlength=n)
+    # An occurrence over several words is shared among the boundaries it covers (first .. last - 1): added with a
+    # difference array, so the cost does not depend on how many there are.
+    across = inside & (first < last)
+    share = contribution[across] / (last[across] - first[across])
+    steps = np.bincount(first[across], weights=share, minlength=n) - np.bincount(last[across], weights=share, minlength=n)
+    glue = np.cumsum(steps)[: n - 1]
+    joined = (glue >= MIN_GLUE) & (glue >= PHRASE_GLUE * np.maximum(own[:-1], own[1:]))
+    # A lone word also carries half the glue it shares with each neighbour.
+    padded = np.concatenate([[0.0], glue, [0.0]])
+    single = own + 0.5 * (padded[:-1] + padded[1:])
 
     units: list[TextUnit] = []
-    i = 0
-    while i < n:
+    in_phrase = np.zeros(n, dtype=bool)
+    in_phrase[:-1] |= joined
+    in_phrase[1:] |= joined
+    # Phrases are rare: walk only their runs; the other words are taken together.
+    for i in np.flatnonzero(in_phrase & ~np.concatenate([[False], joined])):
         j = i
         while j < n - 1 and joined[j]:
             j += 1
-        if j == i:
-            units.append(alone(i))
+        inner = float(glue[i:j].sum())
+        weight = float(own[i : j + 1].sum()) + inner
+        content = [own[k] for k in range(i, j + 1) if not is_function_word(words[k])]
+        # A phrase names what carried the weight: the words across which it sits (the glue), or a content word
+        # that it extends ("shut up"). Function words piled before a weak word ("you are a complete") are no
+        # phrase: their words are counted one by one.
+        if weight > 0 and (inner >= 0.5 * weight or (content and max(content) >= weight / 3)):
+            if weight >= min_weight:
+                units.append(TextUnit(weight, tuple(words[i : j + 1]), int(i), int(j)))
         else:
-            inner = float(glue[i:j].sum())
-            weight = float(own[i : j + 1].sum()) + inner
-            content = [own[k] for k in range(i, j + 1) if not is_function_word(words[k])]
-            # A phrase names what carried the weight: the words across which it sits (the glue), or a content word
-            # that it extends ("shut up"). Function words piled before a weak word ("you are a complete") are
-            # no phrase: their words are counted one by one.
-            if weight > 0 and (inner >= 0.5 * weight or (content and max(content) >= weight / 3)):
-                units.append(TextUnit(weight, tuple(words[i : j + 1]), i, j))
-            else:
-                units.extend(alone(k) for k in range(i, j + 1))
-        i = j + 1
+            in_phrase[i : j + 1] = False
+    for k in np.flatnonzero(~in_phrase & (single >= min_weight)):
+        units.append(TextUnit(float(single[k]), (words[k],), int(k), int(k)))
+    units.sort(key=lambda u: u.first)
     return units

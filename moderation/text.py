@@ -161,8 +161,6 @@ _LEET_WORDS = tuple(
         "idiot idiots stupid dumb moron morons ugly loser losers jerk jerks retard retarded scum trash pathetic "
         "worthless clown clowns freak freaks kill die hate whore slut bitch bastard".split()))
 )
-_LEET_READS = {"4": "a", "@": "a", "3": "e", "1": "il", "!": "il", "0": "o", "5": "s", "$": "s", "7": "t",
-               "9": "g", "8": "b", "(": "c", "|": "l", "v": "vu", "€": "e"}
 _LEET_TOKEN_GATE = re.compile(r"[a-z][0-9@$!(|€]|[0-9@$!(|€][a-z]")
 _LEET_CHAR = re.compile(r"[0-9@$!(|€]")
 _LEET_CHARS = frozenset("0123456789@$!(|€")
@@ -170,19 +168,22 @@ _LEET_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!(|€")
 # "v" for "u" alone ("fvck", "dvmb"): only the abusive words it can spell, so "vivid" and "dvd" stay.
 _V_FOR_U = {w.replace("u", "v"): w for w in _LEET_WORDS if "u" in w}
 _V_CANDIDATE = re.compile(r"[a-z]*v[a-z]*")
-_LEET_BY_LENGTH: dict[int, tuple[str, ...]] = {}
+# The letter triples around the "v" of those spellings ("fvc", "dvm"): rare in English, so most texts are let
+# through after a few substring searches.
+_V_GATE = tuple(sorted({w[max(i - 1, 0) : i + 2] for w in _V_FOR_U for i, ch in enumerate(w) if ch == "v"}))
+# Each character's class: a letter and the leet characters that read as it share one ("1", "!", "|", "i", "l" all
+# read as i or l), so a token reads as a word exactly when their classes agree: one dictionary lookup per token.
+_LEET_CLASS = str.maketrans({"4": "a", "@": "a", "3": "e", "€": "e", "1": "i", "!": "i", "|": "i", "l": "i", "0": "o",
+                             "5": "s", "$": "s", "7": "t", "9": "g", "8": "b", "(": "c", "v": "u"})
+_LEET_BY_CLASS: dict[str, str] = {}
 for _word in _LEET_WORDS:
-    _LEET_BY_LENGTH[len(_word)] = _LEET_BY_LENGTH.get(len(_word), ()) + (_word,)
+    _LEET_BY_CLASS.setdefault(_word.translate(_LEET_CLASS), _word)
 
 
 def _read_leet(token: str) -> str:
-    words = _LEET_BY_LENGTH.get(len(token))
-    if not words or not any("a" <= ch <= "z" for ch in token):
+    if not any("a" <= ch <= "z" for ch in token):
         return token
-    for word in words:
-        if all(t == w or w in _LEET_READS.get(t, "") for t, w in zip(token, word)):
-            return word
-    return token
+    return _LEET_BY_CLASS.get(token.translate(_LEET_CLASS), token)
 
 
 def _read_leet_words(text: str) -> str:
@@ -362,16 +363,17 @@ def normalise_with_stats(text: str) -> tuple[str, TextStats]:
 
     if "*" in text or "#" in text:
         text = _MASKED.sub(_unmask, text)
+    if "v" in text and any(piece in text for piece in _V_GATE):
+        text = _read_v_for_u(text)
+    # Every leetspeak step needs a letter next to a digit or symbol: one search decides whether any can apply.
     if _LEET_TOKEN_GATE.search(text):
         text = _read_leet_words(text)
-    if "v" in text:
-        text = _read_v_for_u(text)
-    if _LEET_GATE.search(text):
-        text = _LEET_INNER.sub(_leet, text)
-    if "$" in text or "@" in text:
-        text = _LEET_SYMBOL_EDGE.sub(_leet, text)
-    if _LEET_DIGIT_GATE.search(text):
-        text = _LEET_DIGIT_EDGE.sub(_leet, text)
+        if _LEET_GATE.search(text):
+            text = _LEET_INNER.sub(_leet, text)
+        if "$" in text or "@" in text:
+            text = _LEET_SYMBOL_EDGE.sub(_leet, text)
+        if _LEET_DIGIT_GATE.search(text):
+            text = _LEET_DIGIT_EDGE.sub(_leet, text)
     text = _STRETCH.sub(_squeeze, text)
     text = _DIGITS.sub("0", text)
     text = " ".join(text.split())

@@ -44,9 +44,11 @@ from sklearn.pipeline import Pipeline
 
 from .errors import InvalidDataError
 from .features import CountCache
+from .files import sha256_file
 from .model import build_pipeline, sigmoid
 from .persistence import save_model
 from .policy import Policy, Thresholds
+from .tables import read_table
 
 __all__ = [
     "Source",
@@ -63,31 +65,6 @@ __all__ = [
 #: The precision the default thresholds are chosen for, on validation data: holding a comment for review should be
 #: right at least 60% of the time, rejecting it outright 95% of the time.
 DEFAULT_PRECISION = {"hold": 0.60, "reject": 0.95}
-
-_READERS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    kind = _READERS.get(path.suffix.lower())
-    if kind is None:
-        raise InvalidDataError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .jsonl or .parquet")
-    if not path.is_file():
-        raise InvalidDataError(f"{path}: no such file")
-    try:
-        if kind in ("csv", "tsv"):
-            return pd.read_csv(path, sep="," if kind == "csv" else "\t", encoding="utf-8", keep_default_na=False,
-                               na_values=[""], dtype=str)
-        if kind == "jsonl":
-            return pd.read_json(path, lines=True, dtype=False, encoding="utf-8")
-        try:
-            return pd.read_parquet(path)
-        except ImportError:
-            raise InvalidDataError(f"{path}: reading Parquet needs pyarrow (pip install 'moderation[parquet]')") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidDataError(f"{path}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from None
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise InvalidDataError(f"{path}: could not be parsed as {kind} ({str(exc).splitlines()[0]})") from None
-
 
 def _as_label(series: pd.Series, name: str, where: str) -> pd.Series:
     if series.dtype == bool:
@@ -176,7 +153,7 @@ def read_labeled(
 ) -> pd.DataFrame:
     """Read and validate a labeled CSV / TSV / JSON Lines / Parquet file (see :func:`validate_frame`)."""
     path = Path(path)
-    return validate_frame(_read_table(path), label_columns, text_column=text_column, where=str(path),
+    return validate_frame(read_table(path), label_columns, text_column=text_column, where=str(path),
                           require_both_classes=require_both_classes)
 
 
@@ -216,16 +193,8 @@ class Source:
             return validate_frame(self.data, label_columns, where=f"source {self.name!r}", require_both_classes=False)
         path = Path(self.data)
         if not self.sha256:
-            self.sha256 = {path.name: _sha256(path)}
+            self.sha256 = {path.name: sha256_file(path)}
         return read_labeled(path, label_columns, require_both_classes=False)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -542,7 +511,7 @@ def evaluate(
         ``text`` plus label columns named like the model's labels (or mapped with ``label_map``:
         ``{"Insult": "insult"}`` scores column ``Insult`` with the model's ``insult`` label).
     """
-    frame = data if isinstance(data, pd.DataFrame) else _read_table(Path(data))
+    frame = data if isinstance(data, pd.DataFrame) else read_table(data)
     if label_map:
         unknown = [m for m in label_map.values() if m not in moderator.labels]
         if unknown:

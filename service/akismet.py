@@ -19,7 +19,10 @@ How our verdicts map onto Akismet's vocabulary (see :mod:`service.checks`):
 * ``usage-limit`` reports this month's checks with no limit (``"limit": "none"``); ``key-sites`` reports the
   key's site. A key belongs to one site here, so the list has one row.
 
-Unknown parameters are accepted and ignored; ``blog_charset`` is honoured when decoding the form.
+Unknown parameters are accepted and ignored; ``blog_charset`` is honoured when decoding the form if it names a
+text encoding (``rot13``, ``base64``, ``zlib``, ``idna`` and the like are not: the form is then read as UTF-8, as for
+an unknown name). A form of more than 10,000 fields is refused (413). A ``permalink`` that is not an http(s) URL is
+ignored: it is never stored as the comment's article link.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ import re
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from moderation import Comment
 
 from .auth import host_key, site_for_key, storage
 from .checks import Checker, Item
-from .payloads import clean_text
 from .errors import StorageError
+from .payloads import clean_text, http_url, read_body
 from .storage import Site, current_month, normalise_site_url, site_host
 
 __all__ = ["bp", "SUBMISSION_RESPONSE"]
@@ -61,6 +65,10 @@ EXTRA_FIELDS = (
     "comment_context",
 )
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MAX_FORM_FIELDS = 10_000
+#: Codecs that are text encodings to Python but cannot decode an arbitrary form value: IDNA and punycode are for host
+#: names, the escape codecs interpret backslashes, ``undefined`` refuses everything.
+_NOT_FORM_CODECS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
 _ORDERS = ("total", "spam", "ham", "missed_spam", "false_positives")
 
 
@@ -89,19 +97,33 @@ def _params() -> dict[str, str]:
     if request.mimetype == "multipart/form-data":
         params.update({k: clean_text(v) for k, v in request.form.items()})
         return params
-    raw = request.get_data(cache=True).decode("latin-1")  # bytes as they came, one char per byte
-    pairs = parse_qsl(raw, keep_blank_values=True, encoding="latin-1", max_num_fields=10_000)
-    charset = next((v for k, v in pairs if k == "blog_charset"), "utf-8") or "utf-8"
+    raw = read_body().decode("latin-1")  # bytes as they came, one char per byte
     try:
-        codec = codecs.lookup(charset.strip()).name
-    except LookupError:
-        codec = "utf-8"
+        pairs = parse_qsl(raw, keep_blank_values=True, encoding="latin-1", max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:
+        raise RequestEntityTooLarge(f"more than {MAX_FORM_FIELDS} form fields") from None
+    codec = _form_codec(next((v for k, v in pairs if k == "blog_charset"), ""))
 
     def decode(value: str) -> str:
-        return clean_text(value.encode("latin-1").decode(codec, "replace"))
+        try:
+            return clean_text(value.encode("latin-1").decode(codec, "replace"))
+        except UnicodeError:  # a text codec that cannot replace what it cannot decode
+            return clean_text(value.encode("latin-1").decode("utf-8", "replace"))
 
     params.update({decode(k): decode(v) for k, v in pairs})
     return params
+
+
+def _form_codec(charset: str) -> str:
+    """The codec a form's ``blog_charset`` names, if it is a text encoding; else UTF-8."""
+    try:
+        info = codecs.lookup(charset.strip() or "utf-8")
+    except (LookupError, ValueError):
+        return "utf-8"
+    # bytes-to-bytes (base64, zlib, hex...) and str-to-str (rot13) codecs are not text encodings
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("_", "-") in _NOT_FORM_CODECS:
+        return "utf-8"
+    return info.name
 
 
 def _blog_matches(site: Site, blog: str) -> bool:
@@ -145,7 +167,7 @@ def _comment(params: dict[str, str]) -> Comment:
         user_ip=params.get("user_ip") or None,
         user_agent=params.get("user_agent") or None,
         referrer=params.get("referrer") or params.get("referer") or None,
-        permalink=params.get("permalink") or None,
+        permalink=http_url(params.get("permalink")),
         comment_type=params.get("comment_type") or None,
         created_at=params.get("comment_date_gmt") or None,
     )
@@ -193,7 +215,7 @@ def comment_check():
         _comment(params),
         comment_id=_comment_id(params),
         thread_id=(params.get("comment_post_ID") or None),
-        article_url=params.get("permalink") or None,
+        article_url=http_url(params.get("permalink")),
         extra={f: params[f] for f in EXTRA_FIELDS if params.get(f)},
     )
     checker: Checker = current_app.extensions["moderation.checker"]

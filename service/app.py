@@ -40,22 +40,46 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         and checks answer 503 until the file is fixed (it is retried when it changes).
     """
     from moderation.errors import ModerationError
+    from moderation.language import identify
 
-    from . import akismet, health, metrics, moderate, native, perspective
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from . import akismet, akismet_account, coral, discovery, headers, health, metrics, moderate, native, perspective
+    from .admission import Admission, gevent_offload, gevent_work_stage
     from .checks import Checker
     from .config import load_config
     from .http_errors import register_error_handlers
     from .model_holder import ModelHolder
+    from .json_provider import FastJSONProvider
     from .storage import Storage
 
     config = load_config(test_config)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"])
     app.config.update(config)
+    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if config["TRUSTED_PROXIES"]:  # believe the forwarded client address, scheme and host of that many proxies
+        n = int(config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    stage = gevent_work_stage() if config["MAX_QUEUE_DELAY"] > 0 else None
+    if config["MAX_QUEUE_DELAY"] > 0:  # refuse work past capacity, before Flask sees it
+        app.wsgi_app = Admission(
+            app.wsgi_app, config["MAX_QUEUE_DELAY"], stage, config["MAX_CONTENT_LENGTH"], metrics.count_refused
+        )
+    instance_dir = Path(app.instance_path)
+    if not instance_dir.is_dir():
+        instance_dir.mkdir(parents=True, mode=0o700)  # the database, keys' hashes and models: the owner's only
 
-    storage = Storage(config["DATABASE"], busy_timeout=config["DB_BUSY_TIMEOUT"], synchronous=config["DB_SYNCHRONOUS"])
+    storage = Storage(
+        config["DATABASE"],
+        busy_timeout=config["DB_BUSY_TIMEOUT"],
+        synchronous=config["DB_SYNCHRONOUS"],
+        pool_size=config["DB_POOL_SIZE"],
+        pool_timeout=config["DB_POOL_TIMEOUT"],
+    )
     storage.migrate()
+    if hasattr(storage.db, "offload"):
+        storage.db.offload = gevent_offload(stage)  # waits for SQLite's lock or the disk leave the loop serving
 
     instance = Path(app.instance_path)
 
@@ -69,10 +93,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         check_interval=config["MODEL_CHECK_INTERVAL"],
         cache_size=config["MODEL_CACHE_SIZE"],
     )
+    models.offload = gevent_offload(stage)  # a model loading leaves the event loop serving
     try:
         models.load_default()
     except (ModerationError, OSError) as exc:
         log.error("the model could not be loaded; /readyz answers 503 until it can: %s", exc)
+    # The language identifier (Perspective's detectedLanguages, Coral's phase) is loaded now, once per process,
+    # not by the first request that needs it.
+    identify("")
 
     app.extensions["moderation.storage"] = storage
     app.extensions["moderation.models"] = models
@@ -89,9 +117,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     metrics.instrument(app)
+    headers.install(app)
     register_error_handlers(app)
 
-    for blueprint in (health.bp, native.bp, akismet.bp, perspective.bp):
+    blueprints = (health.bp, native.bp, akismet.bp, akismet_account.bp, perspective.bp, discovery.bp, coral.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     moderate.register(app)  # the moderators' pages (/moderate), built on the same storage
     return app

@@ -24,6 +24,7 @@ import dataclasses
 import json
 import math
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -148,7 +149,9 @@ class Checker:
         explain = source == "api" or store
         outcomes, rows, spam_count, stored_spam = [], [], 0, 0
         stamp = now()
-        for item in items:
+        for index, item in enumerate(items):
+            if index:
+                time.sleep(0)  # a cooperative (gevent) worker answers other requests between comments of a batch
             scores = moderator.score(item.comment, policy=policy, explain=explain)
             spam, discard = _spam(scores, policy)
             spam_count += spam

@@ -8,10 +8,13 @@ commands that need only the database (``keys``, ``sites``, ``models``) work with
 ``serve`` says how to install it when it is missing.
 
 Every command finds the instance directory and the database the same way as the server: ``--db``, else
-``--instance``/moderation.sqlite3, else ``$MODERATION_DB`` / ``$DATABASE``, else
+``$MODERATION_DATABASE_URL``, else ``--instance``/moderation.sqlite3, else ``$MODERATION_DB`` / ``$DATABASE``, else
 ``$MODERATION_INSTANCE``/moderation.sqlite3, else ./instance/moderation.sqlite3. So a model promoted here is the one
 the running server picks up (within ``MODEL_CHECK_INTERVAL`` seconds, without a restart). A site is named by its URL
 or its host (``news.example.com``: https, then http).
+
+Longer than 500 lines on purpose: it holds all seven commands, each parser beside its handlers, so the one entry
+point adds them from one place and a reader finds any command here; split it by command when one grows.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--instance", metavar="DIR", help="instance directory (default: $MODERATION_INSTANCE or ./instance)"
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite database (default: INSTANCE/moderation.sqlite3)")
+    parser.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: "
+                        "$MODERATION_DATABASE_URL, else INSTANCE/moderation.sqlite3)")
 
 
 def _site_option(parser: argparse.ArgumentParser, required: bool = True, repeat: bool = False) -> None:
@@ -61,6 +65,7 @@ def add_commands(subparsers: Subparsers) -> tuple[type[BaseException], ...]:
     _keys_commands(subparsers)
     _sites_commands(subparsers)
     _users_commands(subparsers)
+    _db_commands(subparsers)
     _feedback_commands(subparsers)
     _retrain_command(subparsers)
     _models_commands(subparsers)
@@ -130,32 +135,58 @@ def _serve_command(subparsers: Subparsers) -> None:
         description="Run the HTTP service under gunicorn. On first start with an empty database, create a first "
         "site and an API key and print the key.",
     )
-    serve.add_argument("--bind", default="127.0.0.1:8000", help="address to listen on (default: %(default)s)")
-    serve.add_argument("--workers", type=_positive, default=2, help="worker processes (default: %(default)s)")
-    serve.add_argument("--threads", type=_positive, default=4, help="threads per worker (default: %(default)s)")
-    serve.add_argument("--timeout", type=_positive, default=30, help="seconds before a stuck worker is restarted")
+    serve.add_argument("--config", metavar="FILE", help="TOML file with [serve] and [app] settings ($MODERATION_CONFIG)")
+    serve.add_argument("--bind", help="address to listen on, HOST:PORT or unix:PATH (default: 127.0.0.1:8000)")
+    serve.add_argument("--workers", type=_positive, help="worker processes (default: 2)")
+    serve.add_argument("--threads", type=_positive, help="threads per worker, gthread workers only (default: 4)")
+    serve.add_argument("--worker-class", choices=["gevent", "gthread"],
+                       help="gevent (default: idle or slow clients cost a greenlet each) or gthread (a thread each)")
+    serve.add_argument("--worker-connections", type=_positive, help="connections per gevent worker (default: 1000)")
+    serve.add_argument("--keepalive", type=_positive,
+                       help="seconds a client has to send a request's headers; idle connections close after it "
+                            "(default: 5)")
+    serve.add_argument("--read-timeout", type=_positive,
+                       help="seconds each later read of a body or write of an answer may take (default: 10)")
+    serve.add_argument("--timeout", type=_positive, help="seconds before a stuck worker is restarted (default: 30)")
     serve.add_argument("--model", metavar="PATH", help="model file (default: $MODERATION_MODEL or the shipped model)")
     serve.add_argument(
         "--site", default="http://localhost", help="URL of the site created on first start (default: %(default)s)"
     )
-    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--access-log", action="store_true", default=None, help="log every request to stderr")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default: info")
+    serve.add_argument("--log-format", choices=["json", "text"], help="json (default: one JSON object per line) or text")
+    serve.add_argument("--metrics-bind", metavar="HOST:PORT", help="serve /metrics on this separate address")
     _store_options(serve)
     serve.set_defaults(func=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .config import resolve_database, resolve_instance
+    from .config import load_config, resolve_database, resolve_instance, resolve_serve_settings
     from .errors import ModelUnavailable
 
     _needs_service_extra("serve")
+    os.umask(0o077)  # whatever the service writes (database, models, reports, metrics) is its owner's only
     instance = resolve_instance(args.instance)
     database = resolve_database(args.db, args.instance)
     # Options become environment variables: the workers (and create_app's config) read them after the fork.
     os.environ["MODERATION_INSTANCE"] = str(instance)
     os.environ["MODERATION_DB"] = str(database)
+    os.environ.pop("MODERATION_DATABASE_URL", None)  # resolved into MODERATION_DB, which --db may have overridden
     if args.model:
         os.environ["MODERATION_MODEL"] = os.path.abspath(args.model)
+    if args.config:
+        os.environ["MODERATION_CONFIG"] = os.path.abspath(args.config)
+    options = {name: getattr(args, name) for name in
+               ("bind", "workers", "threads", "worker_class", "worker_connections", "keepalive", "read_timeout",
+                "timeout", "access_log", "log_level", "log_format", "metrics_bind")}
+    # Everything is checked before a site is created or a key printed (ConfigError names the setting): the
+    # settings, the app's environment, the addresses (bound for a moment).
+    settings = resolve_serve_settings(options)
+    for name, value in (("MODERATION_METRICS_BIND", settings.metrics_bind),
+                        ("MODERATION_METRICS_TOKEN", settings.metrics_token)):
+        if value:
+            os.environ[name] = value
+    load_config()
 
     from moderation import ModerationError, Moderator
 
@@ -163,7 +194,9 @@ def _serve(args: argparse.Namespace) -> int:
         model = Moderator.load(os.environ.get("MODERATION_MODEL") or None)
     except ModerationError as exc:
         raise ModelUnavailable(f"cannot load the model: {exc}\n(give one with --model PATH or $MODERATION_MODEL)") from None
-    print(f"Model {model.version} ({', '.join(model.labels)}); database {database}", flush=True)
+    from .storage import mask_url
+
+    print(f"Model {model.version} ({', '.join(model.labels)}); database {mask_url(str(database))}", flush=True)
     del model
 
     from .server import bootstrap, prepare_metrics_dir, run
@@ -172,25 +205,20 @@ def _serve(args: argparse.Namespace) -> int:
     storage = Storage(database)
     created = bootstrap(storage, args.site)
     storage.close()
+    bind = settings.bind
     if created:
         _, key = created
-        host = (
-            args.bind if not args.bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + args.bind.rsplit(":", 1)[1]
-        )
+        host = bind if not bind.startswith(("0.0.0.0:", "[::]:")) else "127.0.0.1:" + bind.rsplit(":", 1)[1]
         print("Check a comment:\n")
         print(f"    curl -s http://{host}/v1/comments/check -H 'Authorization: Bearer {key}' \\")
         print(
             "         -H 'Content-Type: application/json' -d '{\"text\": \"Thanks, very informative.\"}'\n", flush=True
         )
+    if not (settings.metrics_bind or settings.metrics_token) and not bind.startswith(("127.", "localhost:", "[::1]")):
+        print(f"note: /metrics is open to anyone who can reach {bind}; set $MODERATION_METRICS_TOKEN or "
+              "--metrics-bind HOST:PORT", file=sys.stderr, flush=True)
     prepare_metrics_dir(instance)
-    run(
-        bind=args.bind,
-        workers=args.workers,
-        threads=args.threads,
-        timeout=args.timeout,
-        access_log=args.access_log,
-        log_level=args.log_level,
-    )
+    run(settings)
     return 0
 
 
@@ -203,6 +231,11 @@ def _keys_commands(subparsers: Subparsers) -> None:
     create = keys_sub.add_parser("create", help="create a key for a site (the site is added if new); prints it once")
     create.add_argument("--site", required=True, help="the site's URL, e.g. https://news.example.com")
     create.add_argument("--label", help="a note to tell keys apart (e.g. 'wordpress')")
+    create.add_argument(
+        "--short",
+        action="store_true",
+        help="a 12-character key, for WordPress's Akismet plugin (it accepts no other length); guessing is limited",
+    )
     _store_options(create)
     create.set_defaults(func=_keys_create)
     listing = keys_sub.add_parser("list", help="list keys (prefixes only: keys are stored hashed)")
@@ -222,7 +255,7 @@ def _keys_create(args: argparse.Namespace) -> int:
     if site is None:
         site = storage.sites.create(args.site)
         print(f"Added site {site.url}", file=sys.stderr)
-    key, info = storage.keys.create(site.id, label=args.label)
+    key, info = storage.keys.create(site.id, label=args.label, short=args.short)
     print(f"New key for {site.url} (id {info.id}); it is shown only now:", file=sys.stderr)
     print(key)
     return 0
@@ -277,6 +310,18 @@ def _sites_commands(subparsers: Subparsers) -> None:
         help="JSON file ('-': stdin) with thresholds, blocked_words, allowed_words, blocked_domains; "
         "replaces the site's policy settings",
     )
+    update.add_argument(
+        "--coral-secret-file",
+        metavar="FILE",
+        help="file ('-': stdin) holding the signing secret of the site's Coral Talk external moderation phase",
+    )
+    update.add_argument(
+        "--coral-untrained-languages",
+        choices=["score", "premod"],
+        help="Coral phase: comments in a language the model was not trained on are scored like any other, or "
+        "sent to Coral's pre-moderation queue",
+    )
+    update.add_argument("--no-coral", action="store_true", help="remove the site's Coral phase settings")
     _store_options(update)
     update.set_defaults(func=_sites_update)
 
@@ -315,12 +360,20 @@ def _sites_show(args: argparse.Namespace) -> int:
     shown = site.to_dict()
     shown["keys"] = len(storage.keys.list(site.id))
     shown["usage_this_month"] = storage.usage.get(site.id).to_dict()
+    shown["coral_phase"] = _coral_shown(storage, site.id)
     print(json.dumps(shown, indent=2))
     return 0
 
 
+def _coral_shown(storage: Any, site_id: int) -> dict[str, Any]:
+    phase = storage.coral.get(site_id)
+    if phase is None:
+        return {"configured": False}
+    return {"configured": True, "untrained_languages": phase.untrained_languages, "updated_at": phase.updated_at}
+
+
 def _sites_update(args: argparse.Namespace) -> int:
-    from .errors import PolicySettingsError
+    from .errors import PolicySettingsError, StorageError
     from .site_policy import parse_settings
 
     storage, _ = _open(args)
@@ -338,7 +391,19 @@ def _sites_update(args: argparse.Namespace) -> int:
             changes["policy"] = parse_settings(json.loads(text))
         except (OSError, ValueError) as exc:  # unreadable file, not JSON, or invalid settings
             raise PolicySettingsError(f"policy {args.policy}: {exc}", "policy") from None
-    print(json.dumps(storage.sites.update(site.id, **changes).to_dict(), indent=2))
+    secret = None
+    if args.coral_secret_file is not None:
+        try:
+            secret = sys.stdin.read() if args.coral_secret_file == "-" else Path(args.coral_secret_file).read_text()
+        except OSError as exc:
+            raise StorageError(f"Coral secret {args.coral_secret_file}: {exc.strerror or exc}") from None
+    shown = storage.sites.update(site.id, **changes).to_dict()
+    if args.no_coral:
+        storage.coral.delete(site.id)
+    elif secret is not None or args.coral_untrained_languages is not None:
+        storage.coral.set(site.id, signing_secret=secret, untrained_languages=args.coral_untrained_languages)
+    shown["coral_phase"] = _coral_shown(storage, site.id)
+    print(json.dumps(shown, indent=2))
     return 0
 
 
@@ -347,20 +412,24 @@ def _sites_update(args: argparse.Namespace) -> int:
 
 def _users_commands(subparsers: Subparsers) -> None:
     users = subparsers.add_parser("users", help="moderator accounts")
-    usub = users.add_subparsers(dest="users_command", required=True, metavar="{create}")
+    usub = users.add_subparsers(dest="users_command", required=True, metavar="{create,password}")
     uc = usub.add_parser("create", help="add a moderator who may review the given sites")
     uc.add_argument("username")
     _site_option(uc, repeat=True)
     uc.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     _store_options(uc)
     uc.set_defaults(func=_users_create)
+    up = usub.add_parser("password", help="change a moderator's password (their sessions end everywhere)")
+    up.add_argument("username")
+    up.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    _store_options(up)
+    up.set_defaults(func=_users_password)
 
 
-def _users_create(args: argparse.Namespace) -> int:
+def _password_hash(args: argparse.Namespace, command: str) -> str:
+    """The new password (standard input, or typed twice), checked and hashed."""
     from .errors import InvalidPassword
 
-    storage, _ = _open(args)
-    sites = [_site(storage, name) for name in args.site]
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -372,10 +441,65 @@ def _users_create(args: argparse.Namespace) -> int:
     try:
         from werkzeug.security import generate_password_hash
     except ModuleNotFoundError:
-        _needs_service_extra("users create")
+        _needs_service_extra(command)
         raise
-    user_id = storage.users.create(args.username, generate_password_hash(password), [s.id for s in sites])
+    return generate_password_hash(password)
+
+
+def _users_create(args: argparse.Namespace) -> int:
+    storage, _ = _open(args)
+    sites = [_site(storage, name) for name in args.site]
+    user_id = storage.users.create(args.username, _password_hash(args, "users create"), [s.id for s in sites])
     print(f"user {args.username} (id {user_id}) may moderate {', '.join(s.url for s in sites)}")
+    return 0
+
+
+def _users_password(args: argparse.Namespace) -> int:
+    from .errors import StorageError
+
+    storage, _ = _open(args)
+    user = storage.users.get(args.username)
+    if user is None:
+        raise StorageError(f"no user {args.username!r} (add one with `moderation users create`)")
+    ended = storage.users.set_password(user.id, _password_hash(args, "users password"))
+    print(f"password of {args.username} changed; {ended} session(s) ended")
+    return 0
+
+
+# -- backups ---------------------------------------------------------------------------------------------------
+
+
+def _db_commands(subparsers: Subparsers) -> None:
+    db = subparsers.add_parser(
+        "db",
+        help="back up and restore the database",
+        description="Back up the database while the service runs (SQLite's online backup), or restore a backup.",
+    )
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="{backup,restore}")
+    backup = db_sub.add_parser("backup", help="copy the live database to PATH (a new file, readable by you only)")
+    backup.add_argument("path", help="the backup file to write (must not exist)")
+    _store_options(backup)
+    backup.set_defaults(func=_db_backup)
+    restore = db_sub.add_parser(
+        "restore", help="replace the database with a backup (stop `moderation serve` first, start it after)"
+    )
+    restore.add_argument("path", help="a file written by `moderation db backup`")
+    _store_options(restore)
+    restore.set_defaults(func=_db_restore)
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    storage, _ = _open(args)
+    target = storage.backup(args.path)
+    print(f"Backed up database {storage.path} to {target} ({target.stat().st_size} bytes, schema version "
+          f"{storage.schema_version()})")
+    return 0
+
+
+def _db_restore(args: argparse.Namespace) -> int:
+    storage, _ = _open(args)
+    version = storage.restore(args.path)
+    print(f"Restored database {storage.path} from {args.path} (schema version {version}); start `moderation serve`")
     return 0
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
 
 from . import metrics
-from .errors import ModelUnavailable
+from .errors import ModelUnavailable, NotFound, Unauthorized
 from .model_holder import ModelHolder
 from .openapi import document
 
@@ -43,6 +45,14 @@ def readyz():
 
 @bp.get("/metrics")
 def prometheus():
+    """Prometheus metrics; not here when they have their own port, and only with the token when one is set."""
+    if current_app.config.get("METRICS_BIND"):
+        raise NotFound(f"/metrics is served on {current_app.config['METRICS_BIND']}, not on this port")
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        given = request.headers.get("Authorization", "")
+        if not (given[:7].lower() == "bearer " and hmac.compare_digest(given[7:].strip(), token)):
+            raise Unauthorized("/metrics needs 'Authorization: Bearer TOKEN' (the server's metrics token)")
     return metrics.render()
 
 

@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .errors import APIError, ModelUnavailable
 
@@ -86,7 +86,7 @@ def api_family(path: str) -> str:
     """Which API a path belongs to: ``"akismet"``, ``"perspective"`` or ``"native"``."""
     if path.startswith(("/1.1/", "/1.2/")):
         return "akismet"
-    if path.startswith("/v1alpha1/"):
+    if path.startswith(("/v1alpha1/", "/$discovery/", "/discovery/")):
         return "perspective"
     return "native"
 
@@ -142,9 +142,22 @@ def _no_model(exc: ModelUnavailable) -> Response:
                        "Service Unavailable")
 
 
+def _unreadable_body(exc: Exception) -> Response:
+    """The WSGI server could not read the body (broken chunk framing, a read timeout): the client's fault, a 400."""
+    log.info("unreadable request body in %s %s: %s", request.method, request.path, exc)
+    return _http_error(BadRequest(f"the request body could not be read: {exc or type(exc).__name__}"))
+
+
 def register_error_handlers(app: Flask) -> None:
     """JSON (or the family's dialect) for every error, including routing errors and unexpected exceptions."""
     app.register_error_handler(APIError, _api_error)
     app.register_error_handler(ModelUnavailable, _no_model)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(TimeoutError, _unreadable_body)
+    try:
+        from gunicorn.http.errors import ParseException
+    except ImportError:  # not under gunicorn
+        pass
+    else:
+        app.register_error_handler(ParseException, _unreadable_body)
     app.register_error_handler(Exception, _unexpected)

@@ -8,6 +8,9 @@ A request asks :meth:`ModelHolder.get` for its site's :class:`~moderation.Modera
   ``check_interval`` per file,
   and then loads the new model *in the background*, serving the old one until the new one is ready: in-flight
   requests keep the Moderator object they already hold, so nothing fails during a swap;
+* loads a newly promoted model of a site (another file) in the background too, the site's previous model answering
+  meanwhile, so no request waits for the load (after :meth:`ModelHolder.forget_site`, a promotion made by this
+  worker, the next request loads it);
 * keeps a small LRU cache of loaded Moderators keyed by (path, sha256), so sites sharing a model share memory and a
   model that comes back is not loaded twice.
 
@@ -33,6 +36,7 @@ from moderation.moderator import default_model_path
 from moderation.persistence import sidecar_path
 
 from .errors import ModelUnavailable
+from .metrics import observe_model
 
 __all__ = ["ModelHolder", "ModelUnavailable"]
 
@@ -99,6 +103,10 @@ class ModelHolder:
         self._files: dict[str, _FileState] = {}
         self._models: OrderedDict[tuple[str, str], Moderator] = OrderedDict()
         self._sites: dict[int | None, tuple[str, float]] = {}
+        self._served: dict[int | None, str] = {}  # the file each site was last served from
+        #: Runs a load (``offload(loader, path)``); a cooperative (gevent) worker sets it to load in a native
+        #: thread, so its event loop keeps answering during the load. None loads in place.
+        self.offload: Callable[..., Moderator] | None = None
 
     # -- public ------------------------------------------------------------------------------------------------
 
@@ -132,18 +140,37 @@ class ModelHolder:
             When the site's model (and, for a site without a promoted model, the default) cannot be loaded.
         """
         path = self._path_for(site_id)
+        previous = self._served.get(site_id)
+        state = self._state(path)
+        if (
+            previous is not None
+            and previous != path
+            and self._cached(path, state.sha256) is None
+            and (state.failed_signature is None or _signature(path) != state.failed_signature)
+        ):
+            # A newly promoted model: load it in the background and keep serving the one before until it is ready,
+            # so no request waits for the load (nor is refused for the queue it would build).
+            current = self._cached(previous, self._state(previous).sha256)
+            if current is not None:
+                self._reload_in_background(path, state)
+                return current
         try:
-            return self._moderator(path)
+            moderator = self._moderator(path)
         except ModelUnavailable:
             if path == self.default_path:
                 raise
             log.error("model %s of site %s is unavailable; serving the default model", path, site_id)
             return self._moderator(self.default_path)
+        self._served[site_id] = path
+        return moderator
 
     def forget_site(self, site_id: int | None) -> None:
-        """Resolve the site's model again on its next request (after a promotion in this process)."""
+        """Resolve the site's model again on its next request (after a promotion in this process), and load it in
+        that request: the moderator who promoted it sees it served at once. A promotion seen in the database (by
+        another worker, or the command line) is loaded in the background instead."""
         with self._lock:
             self._sites.pop(site_id, None)
+            self._served.pop(site_id, None)
 
     # -- internals ---------------------------------------------------------------------------------------------
 
@@ -216,10 +243,19 @@ class ModelHolder:
 
         threading.Thread(target=run, name=f"model-reload {Path(path).name}", daemon=True).start()
 
+    def _warm(self, path: str) -> Moderator:
+        """Load a model and score one comment with it, so the first request it serves pays no first-use costs."""
+        moderator = self.loader(path)
+        try:
+            moderator.score("Warming up.")
+        except Exception:  # a model that cannot score is reported by the requests that use it
+            log.exception("model %s loaded but could not score a first comment", path)
+        return moderator
+
     def _load(self, path: str, state: _FileState, raise_errors: bool = False) -> Moderator:
         signature = _signature(path)
         try:
-            moderator = self.loader(path)
+            moderator = self._warm(path) if self.offload is None else self.offload(self._warm, path)
         except (ModerationError, OSError) as exc:
             state.failed_signature, state.error = signature, str(exc)
             log.error("cannot load model %s: %s", path, exc)
@@ -233,6 +269,7 @@ class ModelHolder:
             state.signature, state.sha256, state.error, state.failed_signature = signature, sha256, None, None
             self._evict()
         log.info("loaded model %s (%s, sha256 %s...)", path, moderator.version, sha256[:12])
+        observe_model(path, moderator.version, sha256)
         return moderator
 
     def _evict(self) -> None:

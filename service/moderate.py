@@ -4,9 +4,10 @@ Server-rendered Jinja templates (``templates/moderate``) with a little plain Jav
 keyboard shortcuts, bulk selection, job progress). Every decision is stored as feedback (source ``moderator``) in
 the same table as the APIs' feedback. A moderator sees only the sites granted to them (``user_sites``).
 
-Security: passwords are checked with :func:`werkzeug.security.check_password_hash`; the session (Flask's signed
-cookie, ``HttpOnly``, ``SameSite=Lax``) holds the user id and a CSRF token; every POST must carry that token (form
-field ``csrf_token`` or header ``X-CSRF-Token``). The signing key is ``SECRET_KEY`` from the config, else
+Security: passwords are checked with :func:`werkzeug.security.check_password_hash`, failed attempts are throttled
+and sessions are held server-side (:mod:`service.signin`); the session cookie (Flask's signed cookie,
+``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS) holds the session's token and a CSRF token; every POST must
+carry that token (form field ``csrf_token`` or header ``X-CSRF-Token``). The signing key is ``SECRET_KEY`` from the config, else
 ``$MODERATION_SECRET_KEY``, else a random key kept in ``INSTANCE/secret_key`` (shared by gunicorn workers).
 
 ``register(app)`` adds the blueprint; ``create_app`` calls it.
@@ -45,6 +46,8 @@ from moderation.retraining.retrain import default_recipe
 
 from . import retraining, review
 from .errors import ModelUnavailable, RetrainBusy, StorageError, UploadError
+from .payloads import http_url
+from .signin import SessionCookies, SignIn
 from .storage import Storage
 
 __all__ = ["bp", "register"]
@@ -60,7 +63,7 @@ def _storage() -> Storage:
 
 
 def _registry() -> Any:
-    return retraining.registry(_storage(), current_app.instance_path)
+    return retraining.registry(_storage(), current_app.instance_path, current_app.config["MODEL_DIR"])
 
 
 # -- session, CSRF, access -------------------------------------------------------------------------------------
@@ -74,10 +77,14 @@ def csrf_token() -> str:
     return token
 
 
+def _signin() -> SignIn:
+    return current_app.extensions["moderation.signin"]
+
+
 @bp.before_request
 def _load_user_and_check_csrf() -> Any:
     g.user = None
-    user_id = session.get("user_id")
+    user_id = _signin().session_user(session.get("sid"))  # None once signed out, expired or the password changed
     if user_id is not None:
         g.user = _storage().users.get_by_id(user_id)
     if request.method == "POST":
@@ -133,28 +140,44 @@ def _too_large(exc: HTTPException) -> Any:
 # -- sign in ---------------------------------------------------------------------------------------------------
 
 
+def _locked(seconds: int) -> Any:
+    page, status = _page("moderate/login.html", 429,
+                         error=f"Too many failed sign-ins. Try again in {seconds} seconds.")
+    return page, status, {"Retry-After": str(seconds)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     error = None
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
+        signin, address = _signin(), request.remote_addr
+        wait = signin.wait(username, address)
+        if wait:  # locked: the password is not even checked
+            return _locked(wait)
         user = _storage().users.get(username) if username else None
         ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
         if user and ok:
+            signin.succeeded(username)
+            signin.end_session(session.get("sid"))
             session.clear()  # a new session: no fixation
-            session["user_id"] = user.id
+            session["sid"] = signin.start_session(user.id)
             csrf_token()
             target = request.args.get("next", "")
             if not target.startswith("/moderate") or target.startswith("//"):
                 target = url_for("moderate.index")
             return redirect(target)
+        wait = signin.failed(username, address)
+        if wait:
+            return _locked(wait)
         error = "Unknown user or wrong password."
     return _page("moderate/login.html", 401 if error else 200, error=error)
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    _signin().end_session(session.get("sid"))  # the session ends here, not only in this browser
     session.clear()
     return redirect(url_for("moderate.login"))
 
@@ -235,15 +258,25 @@ def upload(site_id: int) -> Any:
         return redirect(url_for("moderate.queue", site_id=site.id))
     limit = int(current_app.config.get("UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
     data = file.stream.read(limit + 1)
+    name = _shorten(file.filename, 80)
     try:
         frame = review.parse_labeled_csv(data, max_bytes=limit)
         count = review.import_labeled(_storage(), site.id, frame, moderator=g.user.username,
-                                      note=f"uploaded {file.filename}")
+                                      note=f"uploaded {name}")
     except (UploadError, StorageError) as exc:
-        flash(f"{file.filename}: nothing was imported. {exc}", "error")
+        flash(f"{name}: nothing was imported. {_shorten(str(exc), MAX_FLASH_CHARS)}", "error")
     else:
-        flash(f"{file.filename}: imported {count} labeled comment(s) as feedback.", "info")
+        flash(f"{name}: imported {count} labeled comment(s) as feedback.", "info")
     return redirect(url_for("moderate.queue", site_id=site.id))
+
+
+#: Flashed messages travel in the session cookie until shown: a message built from an upload (its file name, its
+#: column names) must not grow the cookie past what browsers and servers accept (about 4 KB).
+MAX_FLASH_CHARS = 400
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- retraining and models -------------------------------------------------------------------------------------
@@ -263,6 +296,7 @@ def retrain(site_id: int) -> Any:
         "params": dict(config.get("RETRAIN_PARAMS") or {}),
         "tolerance": float(config.get("RETRAIN_TOLERANCE", 0.02)),
         "promote": request.form.get("auto_promote") == "1",
+        "model_dir": config["MODEL_DIR"],
     }
     try:
         active = current_app.extensions["moderation.models"].get(site.id)
@@ -425,4 +459,7 @@ def register(app: Flask) -> None:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.add_template_filter(http_url, "http_url")  # the only way a stored URL becomes a link in a page
+    app.session_interface = SessionCookies()
+    app.extensions["moderation.signin"] = SignIn(app.extensions["moderation.storage"])
     app.register_blueprint(bp)

@@ -1,7 +1,8 @@
 """The native JSON API under ``/v1``: check comments, record moderators' decisions, read the model and the site policy.
 
 Every request needs a key (``Authorization: Bearer KEY`` or ``X-API-Key``) and acts for that key's site only.
-The request and response shapes are documented in ``/openapi.json`` (see :mod:`service.openapi`).
+The request and response shapes are documented in ``/openapi.json`` (see :mod:`service.openapi`). Links the
+moderators' pages may render (``article_url``, ``permalink``) must be absolute http(s) URLs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from moderation.moderator import METADATA_FIELDS
 from .auth import authenticate_native, check_site_matches, storage
 from .checks import Checker, Item, Outcome
 from .errors import InvalidBody, InvalidField, NotFound, PolicySettingsError
-from .payloads import clean_text, read_json, utf8_size
+from .payloads import MAX_ID_CHARS, clean_text, http_url, read_json, utf8_size
 from .site_policy import RULE_LISTS, effective_policy, parse_settings
 from .storage import DECISIONS
 
@@ -30,8 +31,9 @@ ID_FIELDS = ("comment_id", "thread_id", "article_id", "article_url")
 ITEM_FIELDS = frozenset(("text",) + METADATA_FIELDS + ID_FIELDS)
 #: Longest metadata value and id accepted (characters).
 MAX_FIELD_CHARS = 4096
-MAX_ID_CHARS = 256
 DECISION_ALIASES = {"not_spam": "ham"}
+#: Fields holding a link to the comment's page: only http(s) URLs, since they are rendered as links.
+LINK_FIELDS = ("article_url", "permalink")
 
 
 @bp.before_request
@@ -88,6 +90,10 @@ def _optional_str(obj: Mapping[str, Any], name: str, prefix: str, limit: int = M
         )
     if len(value) > limit:
         raise InvalidField(f"{_path(prefix, name)} is longer than {limit} characters", field=_path(prefix, name))
+    if name in LINK_FIELDS and http_url(value) is None:
+        raise InvalidField(
+            f"{_path(prefix, name)} must be an absolute http or https URL, got {value[:80]!r}", field=_path(prefix, name)
+        )
     return clean_text(value)
 
 
@@ -209,7 +215,8 @@ def feedback():
     for label, value in labels.items():
         if label not in LABELS:
             raise InvalidField(f"unknown label {label!r}; labels are {', '.join(LABELS)}", field=f"labels.{label}")
-        if not isinstance(value, (bool, int, float)) or not 0 <= float(value) <= 1:
+        # compared as given: float() of a 400-digit integer would overflow
+        if not isinstance(value, (bool, int, float)) or not 0 <= value <= 1:
             raise InvalidField(f"labels.{label} must be a number in [0, 1] or a boolean", field=f"labels.{label}")
     stored = storage().feedback.record(
         g.site.id,

@@ -1,8 +1,11 @@
-"""The OpenAPI 3.1 document of the native API (``GET /openapi.json``).
+"""The OpenAPI 3.1 document of the service (``GET /openapi.json``): the native API, and the Akismet- and
+Perspective-compatible endpoints as this server answers them.
 
-Schemas are JSON Schema 2020-12, so the tests validate every native response against them with ``jsonschema``. The
-service itself does not validate against them at run time: the views check requests by hand, which is faster and
-gives messages that name the field and the fix.
+Schemas are JSON Schema 2020-12, so the tests validate every native response against them with ``jsonschema``, and a
+fuzzer (schemathesis) generates requests for every operation from them. The service itself does not validate against
+them at run time: the views check requests by hand, which is faster and gives messages that name the field and the
+fix. The Akismet form fields are described as Akismet documents them (every value a string); Perspective's bodies
+as Google's JSON mapping of its protocol buffers.
 """
 
 from __future__ import annotations
@@ -258,7 +261,7 @@ _SCHEMAS: dict[str, Any] = {
                         "type": "string",
                         "description": (
                             "Stable: invalid_body, invalid_field, unauthorized, forbidden, not_found, "
-                            "method_not_allowed, payload_too_large, model_unavailable, internal_error"
+                            "method_not_allowed, payload_too_large, model_unavailable, overloaded, internal_error"
                         ),
                     },
                     "message": {"type": "string"},
@@ -279,6 +282,239 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+# -- the compatible APIs ----------------------------------------------------------------------------------------
+
+_STRING = {"type": "string"}
+_AKISMET_COMMENT_FIELDS = (
+    "user_agent", "referrer", "permalink", "comment_type", "comment_author", "comment_author_email",
+    "comment_author_url", "comment_content", "comment_date_gmt", "comment_post_modified_gmt", "comment_post_ID",
+    "comment_parent", "blog_lang", "blog_charset", "user_role", "is_test", "recheck_reason", "honeypot_field_name",
+    "comment_context",
+)
+_SCHEMAS.update({
+    "AkismetComment": _obj(
+        {
+            "api_key": {"type": "string", "description": "The key (Akismet 1.1 also takes it as the host's first label)."},
+            "blog": {"type": "string", "description": "The site's URL: must be the key's site."},
+            "user_ip": {"type": "string", "description": "The commenter's IP address (required by Akismet)."},
+            **{name: dict(_STRING) for name in _AKISMET_COMMENT_FIELDS},
+        },
+        ["api_key", "blog", "user_ip"],
+        "A comment as Akismet clients send it, form-encoded. Unknown fields are accepted and ignored.",
+    ),
+    "AkismetVerifyKey": _obj({"key": _STRING, "blog": _STRING}, ["key", "blog"]),
+    "AkismetUsage": _obj(
+        {"limit": {"type": ["string", "integer"]}, "usage": {"type": "integer"}, "percentage": _STRING,
+         "throttled": {"type": "boolean"}}
+    ),
+    "PerspectiveTextEntry": _obj(
+        {"text": {"type": "string", "description": "At most 20 KB of UTF-8."},
+         "type": {"type": "string", "enum": ["PLAIN_TEXT"]}},
+        ["text"],
+    ),
+    "PerspectiveScore": _obj({"value": _PROBABILITY, "type": {"type": "string", "enum": ["PROBABILITY"]}}, ["value"]),
+    "PerspectiveContext": {"type": "object", "description": "Context entries (other comments, the article); kept."},
+    "AnalyzeCommentRequest": _obj(
+        {
+            "comment": _ref("PerspectiveTextEntry"),
+            "context": _ref("PerspectiveContext"),
+            "requestedAttributes": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"type": "string"},
+                "additionalProperties": _obj(
+                    {"scoreType": {"type": "string", "enum": ["PROBABILITY"]}, "scoreThreshold": _PROBABILITY}, []
+                ),
+                "description": "TOXICITY, INSULT, IDENTITY_ATTACK, SPAM (when the model has the label).",
+            },
+            "languages": {"type": "array", "items": _STRING},
+            "doNotStore": {"type": "boolean"},
+            "clientToken": _STRING,
+            "sessionId": _STRING,
+            "spanAnnotations": {"type": "boolean"},
+            "communityId": _STRING,
+            "dropUnsupportedAttributes": {"type": "boolean"},
+        },
+        ["comment", "requestedAttributes"],
+    ),
+    "AnalyzeCommentResponse": _obj(
+        {
+            "attributeScores": {
+                "type": "object",
+                "additionalProperties": _obj(
+                    {
+                        "summaryScore": _ref("PerspectiveScore"),
+                        "spanScores": {
+                            "type": "array",
+                            "items": _obj({"begin": {"type": "integer"}, "end": {"type": "integer"},
+                                           "score": _ref("PerspectiveScore")}),
+                        },
+                    },
+                    ["summaryScore"],
+                ),
+            },
+            "languages": {"type": "array", "items": _STRING},
+            "detectedLanguages": {"type": "array", "items": _STRING},
+            "clientToken": _STRING,
+        },
+        ["attributeScores", "languages"],
+    ),
+    "SuggestCommentScoreRequest": _obj(
+        {
+            "comment": _ref("PerspectiveTextEntry"),
+            "context": _ref("PerspectiveContext"),
+            "attributeScores": {
+                "type": "object",
+                "minProperties": 1,
+                "description": "Scores per attribute; Coral Talk sends its decision (APPROVED, DELETED) as one.",
+                "additionalProperties": _obj({"summaryScore": _ref("PerspectiveScore"),
+                                              "spanScores": {"type": "array"}}, []),
+            },
+            "languages": {"type": "array", "items": _STRING},
+            "communityId": _STRING,
+            "clientToken": _STRING,
+            "sessionId": _STRING,
+        },
+        ["comment", "attributeScores"],
+    ),
+    "SuggestCommentScoreResponse": _obj({"clientToken": _STRING}, []),
+    "GoogleError": _obj(
+        {
+            "error": _obj(
+                {"code": {"type": "integer"}, "message": _STRING, "status": _STRING,
+                 "details": {"type": "array", "items": {"type": "object"}}},
+                ["code", "message", "status"],
+            )
+        }
+    ),
+})
+
+
+def _text(description: str, media: str = "text/plain") -> dict[str, Any]:
+    return {"description": description, "content": {media: {"schema": {"type": "string"}}}}
+
+
+def _akismet_errors() -> dict[str, Any]:
+    return {
+        "405": _text("Method not allowed."),
+        "413": _text("The body is larger than the limit, or has more than 10,000 fields."),
+        "500": _text("Unexpected error (logged; no details are returned)."),
+        "503": _text("No model is loaded for the site, or the server is over capacity (Retry-After)."),
+    }
+
+
+def _akismet_post(summary: str, operation_id: str, schema: str, answers: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "operationId": operation_id,
+            "tags": ["akismet"],
+            "security": [],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": _ref(schema)}},
+            },
+            "responses": {"200": _text(answers), **_akismet_errors()},
+        }
+    }
+
+
+_AKISMET_QUERY = [
+    {"name": "api_key", "in": "query", "required": True, "schema": _STRING},
+]
+_KEY_SITES_QUERY = [
+    *_AKISMET_QUERY,
+    {"name": "month", "in": "query", "schema": {"type": "string", "description": "YYYY-MM"}},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}},
+    {"name": "order", "in": "query", "schema": {"type": "string"}},
+    {"name": "limit", "in": "query", "schema": {"type": "string"}},
+    {"name": "offset", "in": "query", "schema": {"type": "string"}},
+    {"name": "filter", "in": "query", "schema": {"type": "string"}},
+]
+
+
+def _google(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _perspective_post(summary: str, operation_id: str, request: str, response: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "operationId": operation_id,
+            "tags": ["perspective"],
+            "security": [{"perspectiveKey": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(request)}}},
+            "responses": {
+                "200": _google(response, "As Perspective answers."),
+                **{code: _google("GoogleError", "Google's error shape, with Perspective's errorType.")
+                   for code in ("400", "403", "404", "405", "413", "500", "503")},
+            },
+        }
+    }
+
+
+_COMPATIBLE_PATHS: dict[str, Any] = {
+    "/1.1/comment-check": _akismet_post(
+        "Akismet: is this comment spam?", "akismetCommentCheck", "AkismetComment",
+        "true, false, invalid (bad key or blog) or 'Missing required field: NAME.'; X-akismet-pro-tip: discard "
+        "for blatant spam",
+    ),
+    "/1.1/submit-spam": _akismet_post(
+        "Akismet: report missed spam", "akismetSubmitSpam", "AkismetComment",
+        "'Thanks for making the web a better place.', invalid, or a missing field",
+    ),
+    "/1.1/submit-ham": _akismet_post(
+        "Akismet: report a false positive", "akismetSubmitHam", "AkismetComment",
+        "'Thanks for making the web a better place.', invalid, or a missing field",
+    ),
+    "/1.1/verify-key": _akismet_post("Akismet: is this key valid for this blog?", "akismetVerifyKey",
+                                     "AkismetVerifyKey", "valid or invalid"),
+    "/1.2/usage-limit": {
+        "get": {
+            "summary": "Akismet: this month's usage of the key's site",
+            "operationId": "akismetUsageLimit",
+            "tags": ["akismet"],
+            "security": [],
+            "parameters": _AKISMET_QUERY,
+            "responses": {
+                "200": {
+                    "description": "The usage (JSON), or invalid (plain text) for a bad key.",
+                    "content": {"application/json": {"schema": _ref("AkismetUsage")},
+                                "text/plain": {"schema": _STRING}},
+                },
+                **_akismet_errors(),
+            },
+        }
+    },
+    "/1.2/key-sites": {
+        "get": {
+            "summary": "Akismet: the key's site and its counters for a month",
+            "operationId": "akismetKeySites",
+            "tags": ["akismet"],
+            "security": [],
+            "parameters": _KEY_SITES_QUERY,
+            "responses": {
+                "200": {
+                    "description": "JSON or CSV as Akismet answers; invalid (plain text) for a bad key.",
+                    "content": {"application/json": {"schema": {"type": "object"}},
+                                "text/csv": {"schema": _STRING}, "text/plain": {"schema": _STRING}},
+                },
+                "400": _text("A bad month, format, order, limit or offset."),
+                **_akismet_errors(),
+            },
+        }
+    },
+    "/v1alpha1/comments:analyze": _perspective_post(
+        "Perspective: score a comment", "perspectiveAnalyze", "AnalyzeCommentRequest", "AnalyzeCommentResponse"
+    ),
+    "/v1alpha1/comments:suggestscore": _perspective_post(
+        "Perspective: suggest scores (stored as feedback)", "perspectiveSuggestScore", "SuggestCommentScoreRequest",
+        "SuggestCommentScoreResponse",
+    ),
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -291,7 +527,11 @@ _ERRORS = {
     "413": _json(_ref("Error"), "The body is larger than the limit."),
     "422": _json(_ref("Error"), "A field is missing, of the wrong type or out of range; `field` names it."),
     "500": _json(_ref("Error"), "Unexpected error (logged; no details are returned)."),
-    "503": _json(_ref("Error"), "No model is loaded for the site."),
+    "503": _json(
+        _ref("Error"),
+        "No model is loaded for the site (model_unavailable), or the server is over capacity (overloaded; see the "
+        "Retry-After header).",
+    ),
 }
 
 
@@ -423,9 +663,10 @@ _DOCUMENT: dict[str, Any] = {
         "version": __version__,
         "description": (
             "Spam and abuse scores, verdicts and reasons for news-site comments, from a self-hosted model. "
-            "This document covers the native JSON API. The same server also answers Akismet's API (`/1.1/*`, "
-            "`/1.2/*`: form-encoded in, plain text out) and Perspective's (`/v1alpha1/comments:analyze`, "
-            "`/v1alpha1/comments:suggestscore`), so existing clients switch by changing the base URL."
+            "The native JSON API (`/v1/*`) comes first. The same server also answers Akismet's API (`/1.1/*`, "
+            "`/1.2/*`: form-encoded in, plain text out; tag `akismet`) and Perspective's "
+            "(`/v1alpha1/comments:analyze`, `/v1alpha1/comments:suggestscore`; tag `perspective`, key in `?key=`), "
+            "so existing clients switch by changing the base URL."
         ),
     },
     "servers": [{"url": "/"}],
@@ -434,10 +675,11 @@ _DOCUMENT: dict[str, Any] = {
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer KEY"},
             "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "perspectiveKey": {"type": "apiKey", "in": "query", "name": "key", "description": "As Google's: ?key=KEY"},
         },
     },
     "security": _SECURED,
-    "paths": _PATHS,
+    "paths": {**_PATHS, **_COMPATIBLE_PATHS},
 }
 
 

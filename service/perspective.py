@@ -12,22 +12,27 @@ the request sets ``dropUnsupportedAttributes``, which leaves it out of the answe
 
 Other behaviour, and where it departs from Google's service:
 
-* Only English is scored. ``languages`` other than ``en`` (or ``en-*``) -> ``LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE``.
-  Without ``languages`` the comment is scored as English and ``detectedLanguages`` says ``["en"]``: this server runs
-  no language detector.
+* Every language is scored: a comment is never refused for its language (Google answers
+  ``LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE``, and Coral Talk then lets the comment through unchecked). The language is
+  identified from the text (:mod:`moderation.language`) and answered in ``detectedLanguages`` (empty when the text is
+  too short to tell); ``languages`` echoes the request's, else the detected one. For a language the model was not
+  trained on, spam signals and site rules apply as usual and the abuse scores are the model's reading of it (see
+  :mod:`moderation.language` for what that means); the detected language is kept with a stored check.
 * ``spanScores`` (with ``spanAnnotations: true``) are per sentence, as Perspective documents them: each sentence is
   scored by the model on its own, so every value is a real probability. Offsets count Unicode code points.
 * ``summaryScore.value`` is the model's probability for the label; ``scoreThreshold`` leaves out lower scores.
 * Errors use Google's shape: ``{"error": {"code", "message", "status", "details": [{"@type":
   "type.googleapis.com/google.commentanalyzer.v1alpha1.Error", "errorType": ...}]}}`` with Perspective's error
   types (``COMMENT_EMPTY``, ``COMMENT_TOO_LONG`` above 20 KB of UTF-8, ``NO_REQUESTED_ATTRIBUTES``,
-  ``LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE``, ``INVALID_REQUEST`` for anything else). Unknown fields are refused as
+  ``INVALID_REQUEST`` for anything else). Unknown fields are refused as
   Google's JSON parser refuses them.
 * ``doNotStore: true`` stores nothing (the call is still counted in the site's monthly usage).
 * ``suggestscore`` stores the client's scores as feedback for the comment (identified by a digest of its text, so it
   meets the stored check of the same text) and echoes ``clientToken``. Coral Talk's "send feedback" body is accepted
   as Coral sends it: the moderator's decision as the attribute (``APPROVED`` -> approved, ``DELETED`` -> rejected)
-  and Coral's comment id in ``context.entries`` and ``clientToken`` (kept with the feedback).
+  and Coral's comment id in ``context.entries`` and ``clientToken`` (kept with the feedback). Coral's DELETED means
+  any rejection (spam, abuse, off-topic...), so it is stored as ``rejected``, which says nothing about the labels:
+  retraining does not learn it as abuse.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from moderation import Comment
 from moderation.labels import LABELS
+from moderation.language import identify, trained_languages
 
 from .auth import site_for_key, storage
 from .checks import Checker, Item
@@ -263,20 +269,11 @@ def analyze():
         ):
             raise PerspectiveError(f"Invalid value at 'requested_attributes[{name}].score_threshold', {threshold!r}")
         wanted.append((name, label, threshold))
-    for language in languages or []:
-        if language.lower().split("-")[0] != "en":
-            name = next(iter(requested))
-            raise PerspectiveError(
-                f"Attribute {name} does not support request languages: {', '.join(languages)}",
-                "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
-                extra={"languageNotSupportedByAttributeError": {"requestedLanguages": languages, "attribute": name}},
-            )
-
-    item = Item(
-        Comment(text),
-        comment_id=_comment_id(text),
-        extra={k: body[k] for k in ("clientToken", "communityId", "sessionId") if body.get(k)},
-    )
+    detected = identify(text).language
+    extra = {k: body[k] for k in ("clientToken", "communityId", "sessionId") if body.get(k)}
+    if detected:
+        extra["language"] = detected
+    item = Item(Comment(text), comment_id=_comment_id(text), extra=extra)
     _, policy, (outcome,) = checker.check(
         site, [item], source="perspective", request_id=g.request_id, store=not do_not_store
     )
@@ -299,9 +296,11 @@ def analyze():
                 for (b, e), v in zip(sentences, values, strict=True)
             ]
         scores[name] = entry
-    answer: dict[str, Any] = {"attributeScores": scores, "languages": languages or ["en"]}
-    if languages is None:
-        answer["detectedLanguages"] = ["en"]
+    answer: dict[str, Any] = {
+        "attributeScores": scores,
+        "languages": languages or [detected or trained_languages(moderator.metadata)[0]],
+        "detectedLanguages": [detected] if detected else [],
+    }
     if token is not None:
         answer["clientToken"] = token
     return jsonify(answer)

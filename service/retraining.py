@@ -78,9 +78,12 @@ class SiteIndex:
         return self.table.active_path(site_of(scope))
 
 
-def registry(storage: Storage, instance: str | Path) -> ModelRegistry:
-    """The model registry of an instance: versions under ``INSTANCE/models``, indexed by the ``models`` table."""
-    return ModelRegistry(instance, SiteIndex(storage.models))
+def registry(storage: Storage, instance: str | Path, model_dir: str | Path | None = None) -> ModelRegistry:
+    """The model registry of an instance, indexed by the ``models`` table, its versions under ``model_dir``
+    (default: $MODERATION_MODEL_DIR, else INSTANCE/models; see :func:`service.config.resolve_model_dir`)."""
+    from .config import resolve_model_dir
+
+    return ModelRegistry(instance, SiteIndex(storage.models), resolve_model_dir(model_dir, instance))
 
 
 def retrain_site(
@@ -97,11 +100,13 @@ def retrain_site(
     tolerance: float = 0.02,
     protocol_rounds: int = 0,
     progress: Any = None,
+    model_dir: str | Path | None = None,
 ) -> Any:
     """Retrain ``site``'s model from its feedback (see :func:`moderation.retraining.retrain`).
 
     ``protocol_rounds > 0`` (with a recipe) also runs that many rounds of the standard protocol with the site's
-    feedback added, and puts its summary in the report.
+    feedback added, and puts its summary in the report. The new version is written under ``model_dir`` (see
+    :func:`registry`).
     """
     from moderation.retraining.retrain import base_sources, retrain
 
@@ -118,7 +123,7 @@ def retrain_site(
             return run_protocol(named(recipe), data_dir, rounds=protocol_rounds, params=params,
                                 extra_sources=extra).summary
     return retrain(
-        registry(storage, instance),
+        registry(storage, instance, model_dir),
         scope=scope_of(site.id),
         domain=f"site:{site.host}",
         feedback=feedback_frame(storage, site.id),

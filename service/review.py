@@ -7,9 +7,7 @@ taken on the page, sent by the API or imported from a CSV leaves the review queu
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,8 +15,10 @@ import pandas as pd
 
 from moderation.errors import InvalidDataError
 from moderation.labels import LABELS
+from moderation.tables import read_table
 
 from .errors import StorageError, UploadError
+from .payloads import MAX_ID_CHARS
 from .storage import Decision, Storage
 
 __all__ = ["MODERATOR_DECISIONS", "decide", "highlight", "parse_labeled_csv", "import_labeled", "decision_for"]
@@ -82,6 +82,13 @@ def decide(storage: Storage, site_id: int, check_ids: Sequence[int], action: str
     return len(checks)
 
 
+def _names(columns: Sequence[str], shown: int = 5) -> str:
+    """Column names for a message: the first few, then how many there are (a file may have thousands)."""
+    names = [repr(c[:40]) for c in list(columns)[:shown]]
+    more = len(columns) - shown
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
 def parse_labeled_csv(data: bytes, *, max_bytes: int = 2 * 1024 * 1024, max_rows: int = 50_000) -> pd.DataFrame:
     """A labeled CSV upload checked whole: UTF-8, a ``text`` column, label columns named like the labels (0/1).
 
@@ -97,22 +104,23 @@ def parse_labeled_csv(data: bytes, *, max_bytes: int = 2 * 1024 * 1024, max_rows
     if not data.strip():
         raise UploadError("the file is empty")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadError(f"the file is not UTF-8 (byte {exc.start}); save it as CSV UTF-8 and upload again") from None
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        raise UploadError(f"the file could not be read as CSV: {str(exc).splitlines()[0]}") from None
+        frame = read_table(data, kind="csv", name="the file")
+    except InvalidDataError as exc:
+        raise UploadError(f"{exc} (save it as CSV UTF-8 and upload again)") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if "text" not in frame.columns:
-        raise UploadError(f"no 'text' column; the columns are {', '.join(frame.columns)}")
+        raise UploadError(f"no 'text' column; the columns are {_names(frame.columns)}")
     labels = [c for c in LABELS if c in frame.columns]
     unknown = [c for c in frame.columns if c not in ("text", "comment_id", *LABELS)]
     if not labels:
         raise UploadError(f"no label column; add at least one of {', '.join(LABELS)} (0 or 1)")
     if unknown:
-        raise UploadError(f"unknown column(s) {', '.join(unknown)}; allowed: text, comment_id, {', '.join(LABELS)}")
+        raise UploadError(f"unknown column(s) {_names(unknown)}; allowed: text, comment_id, {', '.join(LABELS)}")
+    if "comment_id" in frame.columns:
+        lengths = frame["comment_id"].fillna("").astype(str).str.len()
+        if (lengths > MAX_ID_CHARS).any():
+            row = int((lengths > MAX_ID_CHARS).to_numpy().argmax()) + 2
+            raise UploadError(f"row {row}: comment_id is longer than {MAX_ID_CHARS} characters")
     if len(frame) > max_rows:
         raise UploadError(f"the file has {len(frame):,} rows; at most {max_rows:,} per upload")
     try:

@@ -54,3 +54,23 @@ def shared_data():
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     pytest.skip("shared datasets not found (set MODERATION_DATA)")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the whole session (Debian's binaries, a cluster in a temporary directory);
+    tests that need it are skipped, with the reason, where PostgreSQL or its driver is not installed."""
+    from postgres_server import PostgresServer, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres):
+    """The URL of a new, empty database on the session's PostgreSQL server."""
+    return postgres.create_database()

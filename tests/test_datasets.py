@@ -1,5 +1,8 @@
 """Specifications of moderation.datasets: catalogue, loaders, checksums, downloads, protocol, identity and evasion sets.
 
+(Longer than 500 lines because it specifies every loader of the catalogue, one short block per dataset, beside the
+catalogue-wide checks; it mirrors the package it tests.)
+
 Loader tests read the small fixtures under tests/data/datasets, written for these tests in each dataset's exact format
 (never copied from the real data). Tests marked ``data`` read the real shared datasets and check the figures their
 MANIFESTs state; they are skipped when no data directory is found.
@@ -585,7 +588,7 @@ def test_verification_is_cached_per_process(tmp_path, monkeypatch):
         def sha256():
             raise AssertionError("the file was hashed again")
 
-    monkeypatch.setattr(storage, "hashlib", NoHashing)
+    monkeypatch.setattr("moderation.files.hashlib", NoHashing)  # where every checksum is computed
     assert len(load("fox", tmp_path, verify="folder")) == 3
 
 

@@ -18,13 +18,14 @@ def test_score_text_with_a_given_model(tiny_model_path, capsys):
 
 
 def test_score_a_csv_file(tiny_model_path, tmp_path, capsys):
-    """--file reads a CSV's text column; --format csv writes label columns and the verdict."""
+    """--file reads a CSV's text column; --format csv writes its other columns (the ids), label columns and the
+    verdict."""
     path = tmp_path / "c.csv"
     path.write_text("id,body\n1,hello there\n2,buy pills http://bit.ly/x\n")
     assert main(["score", "--file", str(path), "--text-column", "body", "--model", str(tiny_model_path),
                  "--format", "csv"]) == 0
     rows = capsys.readouterr().out.strip().splitlines()
-    assert rows[0].startswith("text,spam,toxicity,verdict") and len(rows) == 3
+    assert rows[0] == "id,spam,toxicity,verdict" and len(rows) == 3 and rows[1].startswith("1,")
 
 
 def _run(argv):
@@ -83,17 +84,14 @@ def test_console_script_is_installed():
     assert out.returncode == 0 and "score" in out.stdout and "train" in out.stdout
 
 
-def test_readme_score_example_is_real_output(capsys):
-    """The README's `moderation score` sample is what the shipped model prints: verdicts, labels, flags and reasons
-    (digits are masked, so a retrain that moves a probability does not fail this, but one that changes a verdict
-    does)."""
-    import re
-    from pathlib import Path
+def test_score_csv_escapes_formulas(tiny_model_path, tmp_path, capsys):
+    """--format csv writes a comment that starts like a spreadsheet formula as text (a leading quote)."""
+    import csv
+    import io
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    sample = re.search(r"```text\n(.*?)```", readme, re.S).group(1)
-    assert main(["score", "Thanks for the careful reporting.", "You are a pathetic moron, shut up."]) == 0
-    out = re.sub(r"\d", "0", capsys.readouterr().out)
-    for line in sample.splitlines():
-        if line.strip() and line.strip() != "...":
-            assert re.sub(r"\d", "0", line) in out, line
+    texts = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "plain words"]
+    path = tmp_path / "comments.txt"
+    path.write_text("\n".join(texts) + "\n")
+    assert main(["score", "--file", str(path), "--model", str(tiny_model_path), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert [row[0] for row in rows[1:]] == ["'=cmd|' /C calc'!A0", "'+1+1", "'-2+3", "'@SUM(A1)", "plain words"]

@@ -165,14 +165,20 @@ class ModelRegistry:
     Parameters
     ----------
     home : path-like
-        The directory versions live under (in ``models/``); paths are recorded relative to it.
+        The directory versions live under (in ``models/``); paths under it are recorded relative to it, others
+        absolute.
     index : RegistryIndex
         Where versions and the active one are recorded.
+    root : path-like, optional
+        Where versions are written instead of ``HOME/models``. Service nodes that share a database share this
+        directory, mounted at the same path on each: the index then names the files by their absolute paths.
     """
 
-    def __init__(self, home: str | os.PathLike[str], index: RegistryIndex):
+    def __init__(
+        self, home: str | os.PathLike[str], index: RegistryIndex, root: str | os.PathLike[str] | None = None
+    ):
         self.home = Path(home).resolve()
-        self.root = self.home / "models"
+        self.root = Path(root).resolve() if root else self.home / "models"
         self.index = index
 
     # -- paths -----------------------------------------------------------------------------------------------------

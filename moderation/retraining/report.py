@@ -6,12 +6,15 @@ when given, dashed), a calibration curve, the confusion matrix at the policy's h
 target. Everything is written into one directory: ``index.html``, ``report.json`` (the same facts, for pages and
 programs) and the PNGs. Plots use matplotlib's Agg backend, imported only when a report is made.
 
+Plots need matplotlib (``pip install 'moderation[report]'``).
+
+>>> import tempfile
 >>> import numpy as np
 >>> y = {"spam": np.array([0, 0, 1, 1, 0, 1])}
 >>> s = {"spam": np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])}
->>> facts = make_report(y, s, {"spam": (0.5, 0.9)}, "/tmp/report", title="demo")   # doctest: +SKIP
->>> facts["labels"]["spam"]["suggested"]["threshold"]                                  # doctest: +SKIP
-0.8
+>>> facts = make_report(y, s, {"spam": (0.5, 0.9)}, tempfile.mkdtemp(), title="demo")
+>>> facts["labels"]["spam"]["suggested"]["threshold"], facts["images"]
+(0.8, ['curves.png', 'calibration.png', 'confusion.png'])
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..errors import OptionalDependencyError
+from ..files import write_atomically
 
 __all__ = ["make_report", "threshold_table", "suggest_threshold", "TABLE_THRESHOLDS"]
 
@@ -117,7 +122,13 @@ def _save(fig: Any, path: Path) -> None:
 
 def _plots(out: Path, labels: list[str], y_true: Mapping[str, np.ndarray], y_score: Mapping[str, np.ndarray],
            baseline: Mapping[str, np.ndarray], facts: Mapping[str, Any], baseline_name: str) -> list[str]:
-    import matplotlib
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise OptionalDependencyError(
+            "evaluation reports draw their curves with matplotlib, which is not installed: "
+            "pip install 'moderation[report]'"
+        ) from None
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
@@ -177,13 +188,6 @@ def _plots(out: Path, labels: list[str], y_true: Mapping[str, np.ndarray], y_sco
     return written
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def make_report(
     y_true: Mapping[str, Sequence[float]],
     y_score: Mapping[str, Sequence[float]],
@@ -224,8 +228,8 @@ def make_report(
     images = _plots(out, labels, arrays_true, arrays_score, base, facts, baseline_name)
     report = {"title": title, "target_precision": target_precision, "labels": facts, "images": images,
               **dict(extra or {})}
-    _atomic_text(out / "report.json", json.dumps(report, indent=2, default=_json_default) + "\n")
-    _atomic_text(out / "index.html", render_html(report))
+    write_atomically(out / "report.json", json.dumps(report, indent=2, default=_json_default) + "\n")
+    write_atomically(out / "index.html", render_html(report))
     return report
 
 

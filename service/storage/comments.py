@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import StorageError
 from .database import Table, current_month
 from .usage import count_unstored
+from .writer import GroupWriter
 
 __all__ = ["Check", "CommentTable", "CHECK_COLUMNS", "CHECK_SOURCES", "QUEUE_ORDERS"]
 
@@ -115,7 +116,11 @@ def mark_decided(conn: Any, site_id: int, comment_id: str | None, check_id: int 
 
 
 class CommentTable(Table):
-    """The ``comments`` table."""
+    """The ``comments`` table; checks are stored through ``writer`` (grouped with concurrent requests' checks)."""
+
+    def __init__(self, db: Any, writer: GroupWriter | None = None):
+        super().__init__(db)
+        self.writer = writer or GroupWriter(db.appending, single=db.write)
 
     def record(
         self,
@@ -126,24 +131,22 @@ class CommentTable(Table):
         unstored_spam: int = 0,
         month: str | None = None,
     ) -> None:
-        """Store checked comments and count checks in the site's monthly usage, atomically.
+        """Store checked comments and count checks in the site's monthly usage, atomically; return once committed.
 
         Each row maps :data:`CHECK_COLUMNS` and is counted by the ``comments_count_check`` trigger in the month of
         its ``created_at``; ``unstored`` checks that were not kept (``unstored_spam`` of them spam) are counted for
-        ``month``. The common cases, one stored check or one that is not stored, are a single statement.
+        ``month``. The rows go through the :class:`~.writer.GroupWriter`, in one transaction with other requests'
+        checks when they arrive together; this returns only after that transaction committed (the acknowledgement
+        rule, see :mod:`.writer`) and raises if it did not.
         """
-        args = [tuple(row.get(c) for c in CHECK_COLUMNS) for row in rows]
-        count = count_unstored(site_id, month or current_month(), unstored, unstored_spam)
-        if len(args) + bool(unstored) > 1:
-            with self.db.transaction(write=True) as conn:
-                if args:
-                    conn.executemany(_INSERT, args)
-                if unstored:
-                    conn.execute(*count)
-        elif args:
-            self.db.write(_INSERT, args[0])
-        elif unstored:
-            self.db.write(*count)
+        statements: list[tuple[str, list[tuple[Any, ...]]]] = []
+        if rows:
+            statements.append((_INSERT, [tuple(row.get(c) for c in CHECK_COLUMNS) for row in rows]))
+        if unstored:
+            count, params = count_unstored(site_id, month or current_month(), unstored, unstored_spam)
+            statements.append((count, [params]))
+        if statements:
+            self.writer.write(statements, order=site_id)
 
     def latest(self, site_id: int, comment_id: str) -> Check | None:
         """The most recent stored check of a site's comment, or None."""

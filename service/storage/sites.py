@@ -6,8 +6,11 @@ is stored hashed (:func:`hash_key`).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +20,17 @@ from urllib.parse import urlsplit
 from ..errors import StorageError
 from .database import Table, dumps, now
 
-__all__ = ["Site", "ApiKey", "SiteTable", "KeyTable", "normalise_site_url", "site_host", "hash_key"]
+__all__ = [
+    "Site",
+    "ApiKey",
+    "SiteTable",
+    "KeyTable",
+    "normalise_site_url",
+    "site_host",
+    "hash_key",
+    "hash_short_key",
+    "is_short_key",
+]
 
 _UNCHANGED: Any = object()
 
@@ -30,6 +43,25 @@ def hash_key(key: str) -> str:
     for no gain here. A plain digest also lets the key be found with one indexed lookup.
     """
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+_SHORT_KEY = re.compile(r"^[0-9a-f]{12}$")
+
+
+def is_short_key(key: str | None) -> bool:
+    """Whether ``key`` has the short form: 12 hexadecimal characters, what WordPress's Akismet plugin accepts."""
+    return bool(key) and _SHORT_KEY.match(key) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def hash_short_key(key: str) -> str:
+    """How a short key is stored: scrypt (n=2**14, r=8), about 30 ms of work per key.
+
+    A short key has 48 random bits, few enough that a leaked SHA-256 could be searched in hours; scrypt makes that
+    years. The salt is fixed so the key is still found with one indexed lookup. The work is done once per key and
+    process (memoised), and guessing online is limited per client address (see :meth:`KeyTable.recent_failures`).
+    """
+    return hashlib.scrypt(key.encode("ascii"), salt=b"moderation short API key", n=2**14, r=8, p=1).hex()
 
 
 def normalise_site_url(url: str) -> str:
@@ -47,11 +79,15 @@ def normalise_site_url(url: str) -> str:
     """
     if not isinstance(url, str):
         raise StorageError(f"a site URL must be a string, got {type(url).__name__}")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port_number = parts.port  # a port over 65535 raises ValueError here, a bad IPv6 host in urlsplit
+    except ValueError as exc:
+        raise StorageError(f"site URL {url!r} is not a valid URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise StorageError(f"site URL {url!r} must be absolute, like https://news.example.com")
     host = parts.hostname.lower()
-    port = f":{parts.port}" if parts.port else ""
+    port = f":{port_number}" if port_number else ""
     path = parts.path.rstrip("/")
     return f"{parts.scheme.lower()}://{host}{port}{path}"
 
@@ -101,6 +137,7 @@ class ApiKey:
     label: str | None
     created_at: str
     revoked_at: str | None
+    short: bool = False
 
 
 def _site(row: Any) -> Site:
@@ -118,7 +155,14 @@ def _site(row: Any) -> Site:
 
 def _key(row: Any) -> ApiKey:
     return ApiKey(
-        row["id"], row["site_id"], row["site_url"], row["prefix"], row["label"], row["created_at"], row["revoked_at"]
+        row["id"],
+        row["site_id"],
+        row["site_url"],
+        row["prefix"],
+        row["label"],
+        row["created_at"],
+        row["revoked_at"],
+        bool(row["short"]),
     )
 
 
@@ -143,6 +187,26 @@ class SiteTable(Table):
                 ).fetchone()[0]
         except self.db.IntegrityError:
             raise StorageError(f"site {url} already exists") from None
+        return self.get(site_id)
+
+    def create_first(self, url: str, name: str | None = None) -> Site | None:
+        """Add a site only if there is none yet, atomically; return it, or None when a site exists (another node
+        starting at the same moment may have made the first one).
+
+        Raises
+        ------
+        StorageError
+            When the URL is invalid.
+        """
+        url = normalise_site_url(url)
+        stamp = now()
+        with self.db.transaction(write=True) as conn:
+            if conn.execute("SELECT 1 FROM sites LIMIT 1").fetchone() is not None:
+                return None
+            site_id = conn.execute(
+                "INSERT INTO sites (url, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+                (url, name, stamp, stamp),
+            ).fetchone()[0]
         return self.get(site_id)
 
     def get(self, site_id: int) -> Site:
@@ -231,24 +295,27 @@ _SITE_FOR_KEY = """
 class KeyTable(Table):
     """The ``api_keys`` table."""
 
-    def create(self, site_id: int, label: str | None = None) -> tuple[str, ApiKey]:
+    def create(self, site_id: int, label: str | None = None, *, short: bool = False) -> tuple[str, ApiKey]:
         """A new key for a site: returns the key (shown once, never stored) and what is stored about it.
 
         Keys are 48 hexadecimal characters: some Akismet clients (WordPress) strip anything else from a key.
+        ``short=True`` makes a 12-character key, the only length WordPress's Akismet plugin accepts: 48 random
+        bits, stored with a slow hash (:func:`hash_short_key`), its guessing limited per client.
 
         Raises
         ------
         StorageError
             When the site does not exist.
         """
-        key = secrets.token_hex(24)
+        key = secrets.token_hex(6 if short else 24)
         with self.db.transaction(write=True) as conn:
             if conn.execute("SELECT 1 FROM sites WHERE id = ?", (site_id,)).fetchone() is None:
                 raise StorageError(f"no site with id {site_id}")
             key_id = conn.execute(
-                "INSERT INTO api_keys (site_id, key_hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO api_keys (site_id, key_hash, prefix, label, created_at, short) VALUES (?, ?, ?, ?, ?, ?) "
                 "RETURNING id",
-                (site_id, hash_key(key), key[:8], label, now()),
+                (site_id, hash_short_key(key) if short else hash_key(key), key[: 4 if short else 8], label, now(),
+                 int(short)),
             ).fetchone()[0]
         return key, self._by_id(key_id)
 
@@ -259,8 +326,28 @@ class KeyTable(Table):
         """The site a valid (unrevoked) key belongs to, or None."""
         if not key or len(key) > 256:
             return None
-        row = self.db.execute(_SITE_FOR_KEY, (hash_key(key),)).fetchone()
+        digest = hash_short_key(key) if is_short_key(key) else hash_key(key)
+        row = self.db.execute(_SITE_FOR_KEY, (digest,)).fetchone()
         return _site(row) if row else None
+
+    def record_failure(self, client: str) -> None:
+        """Count a failed short-key lookup from ``client`` (an address) in this minute; forget hours-old counts."""
+        stamp = dt.datetime.now(dt.timezone.utc)
+        with self.db.transaction(write=True) as conn:
+            conn.execute(
+                "INSERT INTO key_failures (client, minute, failures) VALUES (?, ?, 1) "
+                "ON CONFLICT (client, minute) DO UPDATE SET failures = key_failures.failures + 1",
+                (client, _minute(stamp)),
+            )
+            conn.execute("DELETE FROM key_failures WHERE minute < ?", (_minute(stamp - dt.timedelta(hours=1)),))
+
+    def recent_failures(self, client: str, minutes: int = 10) -> int:
+        """Failed short-key lookups from ``client`` in the last ``minutes`` minutes."""
+        since = _minute(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes))
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(failures), 0) FROM key_failures WHERE client = ? AND minute >= ?", (client, since)
+        ).fetchone()
+        return int(row[0])
 
     def list(self, site_id: int | None = None, include_revoked: bool = False) -> list[ApiKey]:
         where, args = [], []
@@ -286,6 +373,8 @@ class KeyTable(Table):
                 rows = conn.execute("SELECT id FROM api_keys WHERE id = ?", (int(value),)).fetchall()
             elif len(value) == 48:
                 rows = conn.execute("SELECT id FROM api_keys WHERE key_hash = ?", (hash_key(value),)).fetchall()
+            elif is_short_key(value):
+                rows = conn.execute("SELECT id FROM api_keys WHERE key_hash = ?", (hash_short_key(value),)).fetchall()
             else:
                 rows = conn.execute("SELECT id FROM api_keys WHERE prefix = ?", (value[:8],)).fetchall()
             if not rows:
@@ -296,3 +385,7 @@ class KeyTable(Table):
                 "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", (now(), rows[0]["id"])
             )
         return self._by_id(rows[0]["id"])
+
+
+def _minute(stamp: dt.datetime) -> str:
+    return stamp.strftime("%Y-%m-%dT%H:%M")

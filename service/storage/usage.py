@@ -13,12 +13,12 @@ from typing import Any
 
 from .database import Table, current_month
 
-__all__ = ["Usage", "UsageTable", "CORRECTIONS", "count_unstored", "move_correction", "COUNT_UNSTORED"]
+__all__ = ["Usage", "UsageTable", "CORRECTIONS", "count_unstored", "move_correction"]
 
 #: What a correcting decision counts as.
 CORRECTIONS = ("missed_spam", "false_positives")
 
-COUNT_UNSTORED = """
+_COUNT_UNSTORED = """
     INSERT INTO usage (site_id, month, api_calls, spam, ham) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (site_id, month) DO UPDATE SET
         api_calls = usage.api_calls + excluded.api_calls, spam = usage.spam + excluded.spam,
@@ -42,7 +42,7 @@ class Usage:
 
 def count_unstored(site_id: int, month: str, checks: int, spam: int) -> tuple[str, tuple[Any, ...]]:
     """The statement that counts ``checks`` checks that were not stored (``spam`` of them spam) in ``month``."""
-    return COUNT_UNSTORED, (site_id, month, checks, spam, checks - spam)
+    return _COUNT_UNSTORED, (site_id, month, checks, spam, checks - spam)
 
 
 def move_correction(conn: Any, site_id: int, old: tuple[str | None, str | None], new: tuple[str | None, str]) -> None:

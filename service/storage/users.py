@@ -59,6 +59,20 @@ class UserTable(Table):
         row = self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
         return self._user(row) if row else None
 
+    def set_password(self, user_id: int, password_hash: str) -> int:
+        """Replace a moderator's password hash and end all their sessions, in one transaction; return how many
+        sessions were ended.
+
+        Raises
+        ------
+        StorageError
+            When there is no such user.
+        """
+        with self.db.transaction(write=True) as conn:
+            if conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)).rowcount == 0:
+                raise StorageError(f"no user with id {user_id}")
+            return conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
     def grant_site(self, user_id: int, site_id: int) -> None:
         """Let a moderator review a site (nothing changes if they already may)."""
         with self.db.transaction(write=True) as conn:

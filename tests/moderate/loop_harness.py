@@ -3,6 +3,7 @@ test client that signs in and carries the CSRF token."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -17,7 +18,8 @@ TOXIC = "You are a complete idiot and should shut up."
 #: Thresholds that hold (not reject) what the tiny model finds abusive or spammy.
 HOLDING_POLICY = {"thresholds": {"toxicity": {"hold": 0.3, "reject": 1.0},
                                  "spam": {"hold": 0.3, "reject": 1.0}}}
-ENVIRONMENT = ("MODERATION_INSTANCE", "MODERATION_DB", "DATABASE", "MODERATION_MODEL", "MODERATION_SECRET_KEY",
+ENVIRONMENT = ("MODERATION_INSTANCE", "MODERATION_DB", "MODERATION_DATABASE_URL", "DATABASE", "MODERATION_MODEL",
+               "MODERATION_MODEL_DIR", "MODERATION_SECRET_KEY",
                "MODERATION_MODEL_CHECK_INTERVAL")
 
 def make_app(instance: Path, model: Path, **config):
@@ -64,6 +66,16 @@ class Browser:
         data = dict(data or {})
         data.setdefault("csrf_token", self.token)
         return self.client.post(url, data=data, **kwargs)
+
+    def upload(self, site_id: int, content: bytes, name: str = "labels.csv", **kwargs):
+        """Post a labeled CSV from the site's queue page, as its upload form does."""
+        self.get(f"/moderate/sites/{site_id}")
+        return self.client.post(
+            f"/moderate/sites/{site_id}/upload",
+            data={"csrf_token": self.token, "file": (io.BytesIO(content), name)},
+            content_type="multipart/form-data",
+            **kwargs,
+        )
 
     def login(self, username: str = "mod", password: str = PASSWORD):
         self.get("/moderate/login")

@@ -124,15 +124,7 @@ def test_a_check_id_of_another_site_is_refused(app, browser, site, other_site, s
 
 
 def _upload(browser, site_id, content: bytes, name="labels.csv"):
-    import io
-
-    browser.get(f"/moderate/sites/{site_id}")
-    return browser.client.post(
-        f"/moderate/sites/{site_id}/upload",
-        data={"csrf_token": browser.token, "file": (io.BytesIO(content), name)},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
+    return browser.upload(site_id, content, name, follow_redirects=True)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +133,7 @@ def _upload(browser, site_id, content: bytes, name="labels.csv"):
         (b"comment,label\nhello,1\n", "no &#39;text&#39; column"),
         (b"text,colour\nhello,1\n", "no label column"),
         (b"text,spam\nhello,1\nbye,7\n", "must lie in [0, 1]"),
-        ("text,spam\ncaf\u00e9,1\n".encode("latin-1"), "not UTF-8"),
+        ("text,spam\ncaf\u00e9,1\n".encode("latin-1"), "not valid UTF-8"),
         (b"text,spam\n,1\n", "empty text"),
         (b"", "empty"),
     ],

@@ -96,3 +96,14 @@ def live(tmp_path_factory, tiny_model_path) -> Iterator[LiveServer]:
     server = LiveServer(make_app(tmp_path_factory.mktemp("live"), tiny_model_path))
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def shared_live(tmp_path_factory, tiny_model_path) -> Iterator[LiveServer]:
+    """One real HTTP server for the whole session, for the tests of real clients (Google's library, Coral's phase,
+    WordPress's plugin); each test module creates its own sites on it."""
+    for name in APP_ENVIRONMENT:
+        os.environ.pop(name, None)
+    server = LiveServer(make_app(tmp_path_factory.mktemp("shared-live"), tiny_model_path))
+    yield server
+    server.close()

@@ -171,7 +171,11 @@ def test_the_app_serves_a_model_promoted_in_the_database(tmp_path, tiny_model_pa
     default_version = client.get("/v1/model", headers={"X-API-Key": key_a}).get_json()["version"]
     promoted = Moderator.load(other_model_path)
     store.models.add(other_model_path, promoted.metadata["sha256"], promoted.version, site_id=a.id, status="active")
-    assert client.get("/v1/model", headers={"X-API-Key": key_a}).get_json()["version"] == promoted.version
+    # The new model loads in the background while the site's old one keeps answering: no request waits for it.
+    deadline = time.monotonic() + 30
+    while client.get("/v1/model", headers={"X-API-Key": key_a}).get_json()["version"] != promoted.version:
+        assert time.monotonic() < deadline, "the promoted model was never served"
+        time.sleep(0.02)
     assert client.get("/v1/model", headers={"X-API-Key": key_b}).get_json()["version"] == default_version
     check = client.post("/v1/comments/check", json={"text": CLEAN}, headers={"X-API-Key": key_a}).get_json()
     assert check["model_version"] == promoted.version

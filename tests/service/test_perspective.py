@@ -45,7 +45,8 @@ def test_coral_talks_exact_request_is_answered(live, site):
     )
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert set(answer) == {"attributeScores", "languages"} and answer["languages"] == ["en"]
+    assert set(answer) == {"attributeScores", "languages", "detectedLanguages"} and answer["languages"] == ["en"]
+    assert answer["detectedLanguages"] == ["en"]
     summary = answer["attributeScores"]["TOXICITY"]["summaryScore"]
     assert summary["type"] == "PROBABILITY" and 0.5 < summary["value"] <= 1
     assert live.storage.comments.count(site[0].id) == 0
@@ -131,11 +132,6 @@ def test_drop_unsupported_attributes_leaves_them_out(analyze):
             "Missing requested_attributes",
         ),
         (
-            {"comment": {"text": "bonjour"}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["fr"]},
-            "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
-            "Attribute TOXICITY does not support request languages: fr",
-        ),
-        (
             {"comment": {"text": "hi"}, "requestedAttributes": {"FOO": {}}},
             "INVALID_REQUEST",
             "Unknown requested attribute: FOO",
@@ -169,6 +165,31 @@ def test_errors_have_perspectives_shape_and_types(analyze, body, error_type, mes
     error = response.get_json()["error"]
     assert error["code"] == 400 and error["status"] == "INVALID_ARGUMENT" and error["message"].startswith(message)
     assert error["details"][0]["@type"] == ERROR_TYPE and error["details"][0]["errorType"] == error_type
+
+
+@pytest.mark.parametrize(
+    ("text", "languages", "detected"),
+    [
+        ("Merci beaucoup pour cet article, il est très intéressant.", ["fr"], ["fr"]),
+        ("Merci beaucoup pour cet article, il est très intéressant.", None, ["fr"]),
+        ("Gracias por el artículo, muy interesante y bien escrito.", ["es"], ["es"]),
+        ("ok", None, []),
+    ],
+)
+def test_every_language_is_scored_and_the_detected_one_is_named(analyze, storage, site_a, text, languages, detected):
+    """A comment in a language the model was not trained on is scored, never refused (Coral would let it through
+    unchecked); the answer names the language identified from the text, empty when too short to tell."""
+    body = {"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}, "SPAM": {}}}
+    if languages:
+        body["languages"] = languages
+    response = analyze(body)
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert set(answer["attributeScores"]) == {"TOXICITY", "SPAM"}
+    assert answer["detectedLanguages"] == detected
+    assert answer["languages"] == (languages or detected or ["en"])
+    stored = storage.db.execute("SELECT metadata FROM comments ORDER BY id DESC LIMIT 1").fetchone()
+    assert json.loads(stored["metadata"]).get("language") == (detected[0] if detected else None)
 
 
 def test_english_variants_are_accepted(analyze):
@@ -246,6 +267,34 @@ def test_coral_talks_feedback_body_is_stored_as_the_moderators_decision(live, si
     ).fetchone()[0]
     stored = live.storage.feedback.get(site[0].id, comment_id)
     assert stored.decision == "rejected" and stored.source == "perspective" and stored.text == text
+
+
+def test_coral_talks_current_feedback_body_is_accepted_byte_for_byte(live, site):
+    """The suggestscore body Coral Talk sends today (pretty-printed, ``languages: ["EN"]``, Coral's ids in a JSON
+    string in ``context.entries``) is stored; DELETED is any rejection, so it is not counted as abuse."""
+    from service.retraining import feedback_frame
+
+    text = "Buy followers now at my site"
+    entry = json.dumps(
+        {"url": "https://coral.example.com/story?commentID=c-91", "Coral_comment_id": "c-91"}, separators=(",", ":")
+    )
+    payload = {
+        "comment": {"text": text},
+        "context": {"entries": [{"text": entry}]},
+        "attributeScores": {"DELETED": {"summaryScore": {"value": 1}}},
+        "languages": ["EN"],
+        "communityId": "Coral:https://coral.example.com/",
+        "clientToken": "comment:c-91",
+    }
+    body = json.dumps(payload, indent=2)
+    response = httpx.post(
+        f"{live.url}{SUGGEST}?key={site[1]}", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200 and response.json() == {"clientToken": "comment:c-91"}
+    frame = feedback_frame(live.storage, site[0].id)
+    row = frame[frame["text"] == text]
+    assert len(row) == 1
+    assert not any(row[label].eq(1.0).any() for label in row.columns if label != "text")
 
 
 @pytest.mark.parametrize(

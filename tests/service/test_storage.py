@@ -1,10 +1,15 @@
-"""SQLite storage: schema migrations, hashed keys, per-site data, concurrent writers in several processes, and the
-tables the moderation pages build on."""
+"""Storage on both backends (a SQLite file, a PostgreSQL database): schema migrations, hashed keys, per-site data,
+concurrent writers in several processes, and the tables the moderation pages build on."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import multiprocessing
 import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,47 +20,95 @@ from service.storage import MIGRATIONS, Migration, Storage, StorageError, hash_k
 DATA = Path(__file__).parents[1] / "data"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path):
+    """Where a test's database lives: a SQLite file, or a new database on the session's PostgreSQL server."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return tmp_path / "db" / "moderation.sqlite3"
+
+
 @pytest.fixture
-def store(tmp_path):
+def store(backend):
+    """A migrated, empty store on each backend."""
+    storage = Storage(backend)
+    storage.migrate()
+    yield storage
+    storage.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """A migrated, empty SQLite store (for what only SQLite has: its file, its pragmas)."""
     storage = Storage(tmp_path / "db" / "moderation.sqlite3")
     storage.migrate()
     return storage
 
 
+TABLES = ("sites", "api_keys", "comments", "feedback", "usage", "users", "user_sites", "models", "jobs")
+
+
+def _has_table(store: Storage, name: str) -> bool:
+    try:
+        store.db.execute(f"SELECT 1 FROM {name} LIMIT 0").fetchall()
+    except Exception:  # each driver names a missing table with its own exception
+        return False
+    return True
+
+
+def _set_schema_version(store: Storage, version: int) -> None:
+    """What a newer release would leave behind: a schema version beyond this code's."""
+    if store.db.paramstyle == "qmark":
+        store.db.execute(f"PRAGMA user_version = {version}")
+    else:
+        store.db.execute("UPDATE moderation_schema SET version = ?", (version,))
+
+
 def test_migrations_run_once_and_set_the_version(store):
     assert store.schema_version() == len(MIGRATIONS)
     assert store.migrate() == len(MIGRATIONS)
-    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"sites", "api_keys", "comments", "feedback", "usage", "users", "user_sites", "models", "jobs"} <= tables
+    assert all(_has_table(store, name) for name in TABLES)
 
 
-def test_the_database_uses_wal_and_foreign_keys(store):
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+def test_the_sqlite_database_uses_wal_and_foreign_keys(sqlite_store):
+    assert sqlite_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sqlite_store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert sqlite_store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
 
 
-def test_a_newer_schema_is_refused(store):
-    store.db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
-    with pytest.raises(StorageError, match="upgrade moderation"):
-        Storage(store.path).migrate()
+def test_a_newer_schema_is_refused(store, backend):
+    _set_schema_version(store, len(MIGRATIONS) + 1)
+    with pytest.raises(StorageError, match=f"schema version {len(MIGRATIONS) + 1}, .* upgrade moderation"):
+        Storage(backend).migrate()
 
 
-def test_a_failed_migration_leaves_nothing_behind(tmp_path):
+def test_an_older_schema_is_migrated_and_keeps_its_rows(backend):
+    """A database at an earlier schema version gets the later migrations, once, and keeps what it held."""
+    storage = Storage(backend)
+    assert storage.db.migrate(MIGRATIONS) == len(MIGRATIONS)
+    site = storage.sites.create("https://news.example.com")
+    later = Migration(len(MIGRATIONS) + 1, "999_later", "ALTER TABLE sites ADD COLUMN later_setting INTEGER;\n")
+    assert Storage(backend).db.migrate([*MIGRATIONS, later]) == len(MIGRATIONS) + 1
+    assert Storage(backend).db.migrate([*MIGRATIONS, later]) == len(MIGRATIONS) + 1
+    assert storage.schema_version() == len(MIGRATIONS) + 1
+    assert [tuple(r) for r in storage.db.execute("SELECT url, later_setting FROM sites")] == [(site.url, None)]
+
+
+def test_a_failed_migration_leaves_nothing_behind(backend):
     """A migration that fails is rolled back whole, version included, and the error names it."""
-    broken = Migration(1, "001_broken", "CREATE TABLE half (x);\nINSERT INTO no_such_table VALUES (1);\n")
-    storage = Storage(tmp_path / "m.sqlite3")
-    with pytest.raises(StorageError, match="migration 001_broken .* failed and was rolled back: no such table"):
+    broken = Migration(1, "001_broken", "CREATE TABLE half (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n")
+    storage = Storage(backend)
+    with pytest.raises(StorageError, match="migration 001_broken .* failed and was rolled back: .*no_such_table"):
         storage.db.migrate([broken])
     assert storage.schema_version() == 0
-    assert storage.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
+    assert not _has_table(storage, "half")
 
 
 def test_a_database_written_before_the_migration_files_upgrades_in_place(tmp_path):
     """A database of schema version 1, written by the service before its schema moved to .sql files, migrates to
     the latest version and keeps its sites, keys, queue, feedback, counters, users, models and jobs."""
     path = tmp_path / "old.sqlite3"
-    old = sqlite3.connect(path)
+    old = sqlite3.connect(path)  # the only backend of that time
     old.executescript((DATA / "moderation-schema-1.sql").read_text())
     old.close()
     store = Storage(path)
@@ -132,9 +185,15 @@ def test_keys_are_stored_hashed_and_shown_once(store):
     row = store.db.execute("SELECT * FROM api_keys").fetchone()
     assert row["key_hash"] == hash_key(key) and key not in tuple(str(v) for v in tuple(row))
     store.close()
-    assert key.encode() not in store.path.read_bytes()
     assert store.keys.site_for(key).id == site.id
     assert store.keys.site_for(key.upper()) is None and store.keys.site_for("") is None
+
+
+def test_the_sqlite_file_never_holds_a_key(sqlite_store):
+    site = sqlite_store.sites.create("https://news.example.com")
+    key, _ = sqlite_store.keys.create(site.id)
+    sqlite_store.close()
+    assert key.encode() not in sqlite_store.path.read_bytes()
 
 
 def test_revoking_a_key_by_prefix_id_or_value(store):
@@ -172,12 +231,12 @@ def test_a_site_exists_once(store):
         store.sites.create("https://NEWS.example.com/")
 
 
-def test_concurrent_writers_in_several_processes_lose_nothing(store):
+def test_concurrent_writers_in_several_processes_lose_nothing(store, backend):
     """Four processes writing checks, counters and conflicting feedback at once: every write lands exactly once."""
     site = store.sites.create("https://news.example.com")
     rounds, workers = 150, 4
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        done = pool.starmap(write_load, [(str(store.path), site.id, w, rounds) for w in range(workers)])
+        done = pool.starmap(write_load, [(str(backend), site.id, w, rounds) for w in range(workers)])
     assert sum(done) == rounds * workers
     assert store.comments.count(site.id) == rounds * workers
     usage = store.usage.get(site.id)
@@ -205,7 +264,7 @@ def test_model_activation_keeps_one_active_model_per_site(store):
     assert store.models.active_path(other.id) == "/m/global.joblib"
     assert [m.status for m in store.models.list(site.id)] == ["retired", "active"]
     assert store.models.list(site.id)[0].report == {"auc": 0.9}
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(store.db.IntegrityError):
         store.db.execute("UPDATE models SET status = 'active' WHERE id = ?", (first,))
 
 
@@ -239,3 +298,171 @@ def test_deleting_a_site_removes_its_data(store):
     store.feedback.record(site.id, "1", "spam", source="api")
     store.db.execute("DELETE FROM sites WHERE id = ?", (site.id,))
     assert store.keys.site_for(key) is None and store.feedback.count() == 0
+
+
+def test_nodes_migrating_at_once_migrate_once(postgres_url):
+    """Four nodes migrating one new PostgreSQL database at the same moment (each its own store and connection): the
+    migration lock lets one apply the schema and the others find it current; no error, one version row, every table
+    whole."""
+    stores = [Storage(postgres_url) for _ in range(4)]
+    start = threading.Barrier(len(stores))
+
+    def node(store: Storage) -> int:
+        start.wait()
+        return store.migrate()
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        versions = list(pool.map(node, stores))
+    assert versions == [len(MIGRATIONS)] * 4
+    store = stores[0]
+    assert [tuple(r) for r in store.db.execute("SELECT version FROM moderation_schema")] == [(len(MIGRATIONS),)]
+    assert all(_has_table(store, name) for name in TABLES) and store.integrity_check() == "ok"
+    site = store.sites.create("https://news.example.com")
+    store.comments.record(site.id, [], unstored=1, unstored_spam=1)
+    assert store.usage.get(site.id).spam == 1
+    for each in stores:
+        each.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://mod:s3cret@127.0.0.1:{closed}/moderation",
+         r"cannot connect to database postgresql://mod:\*\*\*@127\.0\.0\.1:\d+/moderation: .*Connection refused"),
+        ("postgresql://mod:s3cret@127.0.0.1:notaport/moderation",
+         r"database URL postgresql://mod:\*\*\*@127\.0\.0\.1:notaport/moderation is malformed: port 'notaport'"),
+        ("postgresql://mod:s3cret@[::1/moderation", r"database URL postgresql://mod:\*\*\*@\[::1/moderation is malformed"),
+        ("postgresql://mod:s3cret@127.0.0.1:5432", r"names no database \(add /DATABASE after the host\)"),
+        ("postgresql://mod@127.0.0.1:{closed}/moderation?password=s3cret", r"\?password=\*\*\*: .*refused"),
+        ("mysql://mod:s3cret@127.0.0.1/moderation", r"mysql://mod:\*\*\*@127\.0\.0\.1/moderation is not supported"),
+    ],
+    ids=["unreachable", "bad-port", "bad-host", "no-database", "password-parameter", "other-scheme"],
+)
+def test_a_wrong_database_url_is_named_with_its_password_masked(url, message):
+    """A URL that cannot work fails on first use with the URL, password masked, and the driver's reason."""
+    pytest.importorskip("psycopg")
+    from harness import free_port
+
+    with pytest.raises(StorageError, match=message) as raised:
+        Storage(url.format(closed=free_port())).migrate()
+    assert "s3cret" not in str(raised.value)
+
+
+@contextlib.contextmanager
+def _queued(store: Storage, backend, site_id: int, waiting: int):
+    """While the block submits checks, another writer holds the lock they need (SQLite's write lock; on PostgreSQL
+    the row of the usage counter every check updates) until ``waiting`` writes queue behind the first."""
+    store.comments.record(site_id, [], unstored=1, month="2025-01")  # the counter row exists
+    other = Storage(backend)  # another process's writer, as far as the database can tell
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other.db.transaction(write=True) as conn:
+            conn.execute("UPDATE usage SET ham = ham WHERE site_id = ? AND month = '2025-01'", (site_id,))
+            holding.set()
+            release.wait(30)
+
+    blocker = threading.Thread(target=hold)
+    blocker.start()
+    assert holding.wait(30)
+    try:
+        yield lambda: _release_when_queued(store, waiting, release)
+    finally:
+        release.set()
+        blocker.join()
+        other.close()
+
+
+def _release_when_queued(store: Storage, waiting: int, release: threading.Event) -> None:
+    _until(lambda: store.comments.writer.pending() >= waiting)
+    release.set()
+
+
+def _until(condition) -> None:
+    deadline = time.monotonic() + 30
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _row(site_id: int, comment_id: str) -> list[dict]:
+    return [_check_row(site_id, comment_id, "2025-01-02T03:04:05.000Z", {"spam": 0.1}, [])]
+
+
+def test_checks_arriving_together_are_committed_in_one_transaction(store, backend):
+    """Sixteen requests' checks arrive while the lock is taken: the first request commits its own when it is free,
+    and the other fifteen go in one transaction together. Every check lands once, counted once."""
+    site = store.sites.create("https://news.example.com")
+    writer = store.comments.writer
+    with _queued(store, backend, site.id, waiting=15) as release, ThreadPoolExecutor(16) as pool:
+        before = writer.transactions
+        done = [pool.submit(store.comments.record, site.id, _row(site.id, "g-0"))]
+        _until(lambda: writer.committing)  # the first request leads, and waits for the lock
+        done += [pool.submit(store.comments.record, site.id, _row(site.id, f"g-{i}")) for i in range(1, 16)]
+        release()
+        assert [f.result(timeout=30) for f in done] == [None] * 16
+    assert writer.transactions - before == 2
+    assert store.comments.count(site.id) == 16 and store.usage.get(site.id, "2025-01").api_calls == 17
+
+
+def test_a_bad_check_in_a_group_fails_alone(store, backend):
+    """A check that cannot be stored (its site does not exist) fails its own request with the database's error;
+    the five others of its group are committed."""
+    site = store.sites.create("https://news.example.com")
+    with _queued(store, backend, site.id, waiting=5) as release, ThreadPoolExecutor(6) as pool:
+        first = pool.submit(store.comments.record, site.id, _row(site.id, "b-0"))
+        _until(lambda: store.comments.writer.committing)  # the leader, waiting for the lock: the next five queue
+        rest = {i: pool.submit(store.comments.record, 999 if i == 3 else site.id, _row(999 if i == 3 else site.id,
+                                                                                     f"b-{i}")) for i in range(1, 6)}
+        release()
+        errors = {i: f.exception(timeout=30) for i, f in {0: first, **rest}.items()}
+    assert [i for i, e in errors.items() if e is not None] == [3]
+    assert isinstance(errors[3], store.db.IntegrityError)
+    assert store.comments.count(site.id) == 5
+
+
+def test_the_postgresql_pool_heals_after_its_connections_are_cut(postgres_url):
+    """When the server drops every connection (a restart, an idle timeout), statements work again at once: a
+    connection idle for a while is tried before use, and a broken one is replaced, never handed out twice."""
+    store = Storage(postgres_url)
+    store.migrate()
+    store.sites.create("https://news.example.com")
+    store.db._get_pool().check_after = 0.0  # every idle connection is tried before use
+    with Storage(postgres_url).db.transaction() as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert store.sites.count() == 1
+    store.close()
+
+
+def test_nodes_starting_together_on_an_empty_database_make_one_first_site(backend):
+    """Four nodes' first starts at the same moment: one creates the first site and its key, the others find it."""
+    from service.server import bootstrap
+
+    stores = [Storage(backend) for _ in range(4)]
+    stores[0].migrate()
+    start = threading.Barrier(len(stores))
+
+    def node(store: Storage):
+        start.wait()
+        return bootstrap(store, f"https://node-{stores.index(store)}.example.com", out=io.StringIO())
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        made = [m for m in pool.map(node, stores) if m is not None]
+    assert len(made) == 1 and stores[0].sites.count() == 1
+    assert stores[0].keys.site_for(made[0][1]).url == made[0][0].url
+    for store in stores:
+        store.close()
+
+
+def test_short_keys_failures_and_coral_phases_on_every_backend(store):
+    """What the client integrations store (short keys, failed short-key lookups, Coral phases) works on each
+    backend: its SQL is the one both databases run."""
+    site = store.sites.create("https://news.example.com")
+    short, info = store.keys.create(site.id, short=True)
+    assert len(short) == 12 and info.short and store.keys.site_for(short).id == site.id
+    for _ in range(3):
+        store.keys.record_failure("203.0.113.9")
+    assert store.keys.recent_failures("203.0.113.9") == 3 and store.keys.recent_failures("198.51.100.1") == 0
+    store.coral.set(site.id, signing_secret="s" * 32, untrained_languages="premod")
+    assert store.coral.get(site.id).untrained_languages == "premod"
+    assert store.coral.delete(site.id) and store.coral.get(site.id) is None
