@@ -4,9 +4,9 @@
 >>> moderator = Moderator.load()                      # the shipped default model
 >>> scores = moderator.score("You are a pathetic moron, shut up.")
 >>> scores.verdict, scores.flagged
-(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity'))
+(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity', 'threat'))
 >>> [reason.text for reason in scores.reasons][:2]
-['moron', 'pathetic']
+['pathetic', 'moron']
 """
 
 from __future__ import annotations
