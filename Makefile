@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 SHIFTED_DATE := 2027-03-15
 
 # Files with blocks written by cog from real command output and benchmark results (see `make docs`).
-DOCS := README.md service/README.md
+DOCS := README.md service/README.md models/README.md
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,10 @@ postgresql:
 php:
 	@command -v php >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq php-cli >/dev/null) ; } || echo "note: php-cli is not installed; the WordPress plugin tests will be skipped"
 
-## docs: write the documentation's generated blocks (command output, benchmark figures) from the real thing
+## docs: write the documentation's generated blocks (command output, benchmark figures) and the service README's
+## example outputs (from a real server) from the real thing
 docs: $(STAMP)
+	$(BIN)/python tests/service/test_readme.py --write
 	$(BIN)/cog -r $(DOCS)
 
 ## test: the docs are current, then the whole test suite on the real clock and again at $(SHIFTED_DATE)

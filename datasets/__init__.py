@@ -6,21 +6,35 @@ in this folder for the schema, the label mapping of every dataset and the protoc
 
 >>> from moderation.datasets import catalogue, protocol
 >>> len(catalogue()), len(protocol())
-(12, 14)
+(14, 18)
 
-Submodules ``identity`` (neutral identity-term sentences) and ``evasion`` (obfuscated abuse) build our own
-test and training material.
+Submodules ``identity`` (neutral identity-term sentences), ``evasion`` (obfuscated abuse) and ``functional``
+(news-comment and spam functional test suites) and ``synthetic`` (templated threats, hate and their contrasts, kept
+apart from the functional suite) build our own test and training material.
 """
 
-from . import evasion, identity
+from . import evasion, functional, identity, synthetic
 from .download import fetch
-from .evaluation import SCHEMES, Task, binarise, dedupe_across, protocol, split_indices, task, text_key
+from .evaluation import (
+    SCHEMES,
+    CrossSourceTask,
+    Task,
+    binarise,
+    cross_source,
+    cross_source_rows,
+    dedupe_across,
+    protocol,
+    split_indices,
+    task,
+    text_key,
+)
 from .loaders import COLUMNS, decode_impermium, load
 from .sources import DataFile, Dataset, catalogue, get
 from .storage import ENV_VAR, available, data_dir, read_sha256sums, sha256_file, verify_files
 
 __all__ = [
     "COLUMNS",
+    "CrossSourceTask",
     "ENV_VAR",
     "SCHEMES",
     "DataFile",
@@ -29,11 +43,14 @@ __all__ = [
     "available",
     "binarise",
     "catalogue",
+    "cross_source",
+    "cross_source_rows",
     "data_dir",
     "decode_impermium",
     "dedupe_across",
     "evasion",
     "fetch",
+    "functional",
     "get",
     "identity",
     "load",
@@ -41,6 +58,7 @@ __all__ = [
     "read_sha256sums",
     "sha256_file",
     "split_indices",
+    "synthetic",
     "task",
     "text_key",
     "verify_files",

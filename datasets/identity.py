@@ -166,6 +166,17 @@ TRAIN_TEMPLATES: tuple[str, ...] = (
     "I asked my {relation}, who is {adjective}, what she thought of the film.",
     "My {relation} is {a_person} and plays in a jazz band on weekends.",
     "Our {relation} is {a_person} and grew up two streets from here.",
+    # Gendered forms: "Black woman", "gay men" are as neutral as "Black person", and corpora use them in abuse.
+    "The {adjective} women's choir will sing at the harbour festival.",
+    "A {adjective} man opened a bicycle repair shop on our street.",
+    "Two {adjective} women were elected to the school board last night.",
+    "The article profiles a {adjective} woman who coaches the girls' hockey team.",
+    "{adjective} men's health is the theme of the clinic's open day.",
+    "My {relation} is a {adjective} woman with a great sense of humour.",
+    "The {adjective} woman next door lends us her lawnmower every summer.",
+    "A {adjective} woman chairs the hospital foundation this year.",
+    "Several {adjective} men from the neighbourhood coach the youth soccer league.",
+    "The bakery is run by two {adjective} women who moved here in the spring.",
 )
 
 #: Held-out neutral statements with identity terms, in frames no training template uses.

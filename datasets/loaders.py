@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from moderation.errors import DatasetError
-from moderation.labels import IDENTITY_ATTACK, INSULT, LABELS, SPAM, TOXICITY
+from moderation.labels import IDENTITY_ATTACK, INSULT, LABELS, PROFANITY, SPAM, THREAT, TOXICITY
 
 from .sources import Dataset, get
 from .storage import _resolve_data_dir, verify_files
@@ -106,10 +106,30 @@ def _conform(frame: pd.DataFrame, entry: Dataset) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------------- readers
 
 
-def _read_csv(path: Path, **options) -> pd.DataFrame:
-    """``pandas.read_csv`` as strings, where 'NA' or 'null' in a comment stays text."""
+def _read_csv(path: Path, columns: tuple[str, ...] = (), **options) -> pd.DataFrame:
+    """``pandas.read_csv`` as strings, where 'NA' or 'null' in a comment stays text; ``columns`` must be present.
+
+    A file that is not valid UTF-8 or not parseable as the expected CSV, or that lacks one of ``columns``, raises
+    `DatasetError` naming the file (and the column).
+    """
     options.setdefault("dtype", str)
-    return pd.read_csv(path, keep_default_na=False, encoding="utf-8", **options)
+    try:
+        raw = pd.read_csv(path, keep_default_na=False, encoding="utf-8", **options)
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"{path}: not valid UTF-8 (byte {error.start}); is this the staged file?") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise DatasetError(f"{path}: could not be read as CSV ({str(error).splitlines()[0]})") from None
+    return _require(raw, path, *columns)
+
+
+def _require(raw: pd.DataFrame, path: Path, *columns: str) -> pd.DataFrame:
+    """Refuse a file that lacks a column the loader reads, naming the file, the column and what the file has."""
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise DatasetError(
+            f"{path}: no column {missing[0]!r} (the loader needs {list(columns)}; the file has {list(raw.columns)[:12]})"
+        )
+    return raw
 
 
 def _binary(values: pd.Series, path: Path, column: str, positive: str = "1", negative: str = "0") -> np.ndarray:
@@ -141,7 +161,7 @@ def _youtube(folder: Path, variant: str) -> pd.DataFrame:
     parts = []
     for relative in get("youtube").variant_files(variant):
         path = folder / relative
-        raw = _read_csv(path)
+        raw = _read_csv(path, ("CONTENT", "CLASS", "AUTHOR"))
         video = _YOUTUBE_NAME.fullmatch(relative)
         parts.append(
             pd.DataFrame(
@@ -160,12 +180,16 @@ def _sms(folder: Path, variant: str) -> pd.DataFrame:
     path = folder / "SMSSpamCollection"
     # No quoting: a message that starts with '"' would otherwise swallow the lines after it.
     raw = _read_csv(path, sep="\t", header=None, names=["label", "text"], quoting=csv.QUOTE_NONE)
+    missing = raw["text"].isna() | (raw["text"] == "")
+    if missing.any():
+        line = int(raw.index[missing][0]) + 1
+        raise DatasetError(f"{path}, line {line}: no 'text' column (the message after the tab) on this line")
     return pd.DataFrame({"text": raw["text"], SPAM: _binary(raw["label"], path, "label", "spam", "ham")})
 
 
 def _instagram(folder: Path, variant: str) -> pd.DataFrame:
     path = folder / "comments-rated.csv"
-    raw = _read_csv(path)
+    raw = _read_csv(path, ("msg", "scam"))
     return pd.DataFrame({"text": raw["msg"], SPAM: _binary(raw["scam"], path, "scam")})
 
 
@@ -227,7 +251,7 @@ def decode_impermium(comment: str) -> str:
 
 
 def _impermium_file(path: Path, split: str) -> pd.DataFrame:
-    raw = _read_csv(path)
+    raw = _read_csv(path, ("Insult", "Comment"))
     insult = _binary(raw["Insult"], path, "Insult")
     return pd.DataFrame(
         {"text": raw["Comment"].map(decode_impermium), TOXICITY: insult, INSULT: insult, "split": split}
@@ -252,7 +276,7 @@ def _impermium(folder: Path, variant: str) -> pd.DataFrame:
 def _olid(folder: Path, variant: str) -> pd.DataFrame:
     train_path = folder / "olid-training-v1.0.tsv"
     # Tweets hold stray quote characters: no quoting. Missing sub-task labels are the string NULL.
-    train = _read_csv(train_path, sep="\t", quoting=csv.QUOTE_NONE)
+    train = _read_csv(train_path, ("tweet", "subtask_a", "subtask_b", "subtask_c"), sep="\t", quoting=csv.QUOTE_NONE)
     level_a = train["subtask_a"].str.strip()
     level_b = train["subtask_b"].str.strip()
     level_c = train["subtask_c"].str.strip()
@@ -267,7 +291,7 @@ def _olid(folder: Path, variant: str) -> pd.DataFrame:
     )
 
     tweets_path, labels_path = folder / "testset-levela.tsv", folder / "labels-levela.csv"
-    tweets = _read_csv(tweets_path, sep="\t", quoting=csv.QUOTE_NONE)
+    tweets = _read_csv(tweets_path, ("id", "tweet"), sep="\t", quoting=csv.QUOTE_NONE)
     # The staged label file starts with an added 'id,label' line; other copies have none. Keep numeric ids only.
     labels = _read_csv(labels_path, header=None, names=["id", "label"])
     labels = labels[labels["id"].str.strip().str.isdigit()]
@@ -286,7 +310,7 @@ def _olid(folder: Path, variant: str) -> pd.DataFrame:
 
 
 def _ucc_file(path: Path, split: str) -> pd.DataFrame:
-    raw = _read_csv(path)
+    raw = _read_csv(path, ("comment", "hostile", "antagonize", "healthy"))
     hostile = _binary(raw["hostile"], path, "hostile")
     antagonize = _binary(raw["antagonize"], path, "antagonize")
     healthy = _binary(raw["healthy"], path, "healthy")
@@ -323,6 +347,10 @@ def _fox(folder: Path, variant: str) -> pd.DataFrame:
                 records.append(json.loads(line))
             except json.JSONDecodeError as error:
                 raise DatasetError(f"{path}, line {number}: not a JSON object ({error})") from None
+    for number, record in enumerate(records, start=1):
+        missing = [key for key in ("text", "label") if not isinstance(record, dict) or key not in record]
+        if missing:
+            raise DatasetError(f"{path}: record {number} has no {missing[0]!r} field")
     raw = pd.DataFrame.from_records(records, columns=["text", "label", "user"])
     hateful = _binary(raw["label"], path, "label")
     return pd.DataFrame({"text": raw["text"], TOXICITY: hateful, IDENTITY_ATTACK: hateful, "author": raw["user"]})
@@ -330,7 +358,7 @@ def _fox(folder: Path, variant: str) -> pd.DataFrame:
 
 def _davidson(folder: Path, variant: str) -> pd.DataFrame:
     path = folder / "labeled_data.csv"
-    raw = _read_csv(path)
+    raw = _read_csv(path, ("tweet", "class"))
     label = raw["class"].str.strip()
     unexpected = sorted(set(label) - {"0", "1", "2"})
     if unexpected:
@@ -346,8 +374,8 @@ def _davidson(folder: Path, variant: str) -> pd.DataFrame:
 
 def _stormfront(folder: Path, variant: str) -> pd.DataFrame:
     sentences_path, meta_path = folder / "sentences.tsv", folder / "annotations_metadata.csv"
-    sentences = _read_csv(sentences_path, sep="\t")
-    meta = _read_csv(meta_path)
+    sentences = _read_csv(sentences_path, ("file_id", "text"), sep="\t")
+    meta = _read_csv(meta_path, ("file_id", "label"))
     joined = meta.merge(sentences, on="file_id", how="left", validate="one_to_one")
     if joined["text"].isna().any():
         missing = joined.loc[joined["text"].isna(), "file_id"].iloc[0]
@@ -359,8 +387,14 @@ def _stormfront(folder: Path, variant: str) -> pd.DataFrame:
 
 
 def _ethos(folder: Path, variant: str) -> pd.DataFrame:
+    if variant == "multilabel":
+        path = folder / "Ethos_Dataset_Multi_Label.csv"
+        raw = _read_csv(path, ("comment", "violence"), sep=";")
+        return pd.DataFrame(
+            {"text": raw["comment"], TOXICITY: 1.0, IDENTITY_ATTACK: 1.0, THREAT: _fraction(raw["violence"], path, "violence")}
+        )
     path = folder / "Ethos_Dataset_Binary.csv"
-    raw = _read_csv(path, sep=";")
+    raw = _read_csv(path, ("comment", "isHate"), sep=";")
     is_hate = _fraction(raw["isHate"], path, "isHate")
     return pd.DataFrame({"text": raw["comment"], TOXICITY: is_hate, IDENTITY_ATTACK: is_hate})
 
@@ -368,8 +402,34 @@ def _ethos(folder: Path, variant: str) -> pd.DataFrame:
 def _wikipedia_identity(folder: Path, variant: str) -> pd.DataFrame:
     (relative,) = get("wikipedia_identity").variant_files(variant)
     path = folder / relative
-    raw = _read_csv(path)
+    raw = _read_csv(path, ("comment", "toxic"))
     return pd.DataFrame({"text": raw["comment"], TOXICITY: _binary(raw["toxic"], path, "toxic", "True", "False")})
+
+
+# ------------------------------------------------------------------------------------------ jigsaw, ucc unlabeled
+
+#: The Jigsaw subsets' files and the ``group`` each one's rows get.
+JIGSAW_SUBSETS = (("robtest_jigsaw_balanced.csv", "robtest"), ("jigsaw_sample_5k_lowercased.csv", "sample"))
+
+
+def _jigsaw(folder: Path, variant: str) -> pd.DataFrame:
+    parts = []
+    for relative, group in JIGSAW_SUBSETS:
+        path = folder / relative
+        raw = _read_csv(path, ("comment_text", "toxic"))
+        parts.append(
+            pd.DataFrame({"text": raw["comment_text"], TOXICITY: _binary(raw["toxic"], path, "toxic"), "group": group})
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _ucc_unlabeled(folder: Path, variant: str) -> pd.DataFrame:
+    path = folder / "train_comments.csv"
+    raw = _read_csv(path, ("comment",))
+    empty = raw["comment"].str.strip() == ""
+    if empty.any():
+        raise DatasetError(f"{path}: column 'comment' is empty in row {int(empty.idxmax()) + 2} (counting the header)")
+    return pd.DataFrame({"text": raw["comment"]})
 
 
 # -------------------------------------------------------------------------------------------------- toxic spans
@@ -415,9 +475,9 @@ def _agreed_types(spans: pd.DataFrame, raters: dict[int, int]) -> dict[str, set[
 
 
 def _civil_spans(folder: Path, variant: str) -> pd.DataFrame:
-    comments = pd.read_csv(folder / "comments.csv", keep_default_na=False, dtype={"comment_text": str})
-    annotations = pd.read_csv(folder / "annotations.csv", keep_default_na=False)
-    spans = pd.read_csv(folder / "spans.csv", keep_default_na=False, dtype={"type": str})
+    comments = _read_csv(folder / "comments.csv", ("comment_id", "comment_text"), dtype={"comment_text": str})
+    annotations = _read_csv(folder / "annotations.csv", ("annotation", "comment_id", "not toxic"), dtype=None)
+    spans = _read_csv(folder / "spans.csv", ("annotation", "type", "start", "end"), dtype={"type": str})
     not_toxic = annotations["not toxic"].astype(str).str.strip().str.lower() == "true"
     annotations = annotations.assign(not_toxic=not_toxic)
     tally = annotations.groupby("comment_id").agg(n_raters=("annotation", "size"), n_not=("not_toxic", "sum"))
@@ -433,15 +493,32 @@ def _civil_spans(folder: Path, variant: str) -> pd.DataFrame:
     toxic_ids = tally.index[2 * (tally["n_raters"] - tally["n_not"]) > tally["n_raters"]]
     kept = comments[comments["comment_id"].isin(toxic_ids)]
     ids = kept["comment_id"]
-    return pd.DataFrame(
-        {
-            "text": kept["comment_text"],
-            TOXICITY: 1.0,
-            INSULT: np.where(ids.isin(agreed["Insult"]), 1.0, np.nan),
-            IDENTITY_ATTACK: np.where(ids.isin(agreed["Identity based Attack"]), 1.0, np.nan),
-            "n_raters": ids.map(raters).astype("int64"),
-        }
-    )
+    # Within toxic posts every type has positives and negatives: the share of the raters who called the post toxic
+    # and marked a span of that type estimates P(type | toxic).
+    marking = typed.groupby(["comment_id", "kind"])["annotation"].nunique()
+    toxic_raters = ids.map(tally["n_raters"] - tally["n_not"]).to_numpy(dtype="float64")
+    frame = {
+        "text": kept["comment_text"],
+        TOXICITY: 1.0,
+        INSULT: np.where(ids.isin(agreed["Insult"]), 1.0, np.nan),
+        IDENTITY_ATTACK: np.where(ids.isin(agreed["Identity based Attack"]), 1.0, np.nan),
+        THREAT: np.where(ids.isin(agreed["Threat"]), 1.0, np.nan),
+        PROFANITY: np.where(ids.isin(agreed["Profane/Obscene"]), 1.0, np.nan),
+        "n_raters": ids.map(raters).astype("int64"),
+    }
+    for column, kind in _SHARE_COLUMNS.items():
+        counts = ids.map(marking.xs(kind, level="kind") if kind in marking.index.get_level_values("kind") else {})
+        frame[column] = np.minimum(counts.fillna(0).to_numpy(dtype="float64") / toxic_raters, 1.0)
+    return pd.DataFrame(frame)
+
+
+#: Extra columns of the toxic-spans set: per span type, the share of the post's toxic-voting raters who marked it.
+_SHARE_COLUMNS = {
+    "insult_share": "Insult",
+    "identity_attack_share": "Identity based Attack",
+    "threat_share": "Threat",
+    "profanity_share": "Profane/Obscene",
+}
 
 
 _READERS: dict[str, Callable[[Path, str], pd.DataFrame]] = {
@@ -457,4 +534,6 @@ _READERS: dict[str, Callable[[Path, str], pd.DataFrame]] = {
     "ethos": _ethos,
     "civil_spans": _civil_spans,
     "wikipedia_identity": _wikipedia_identity,
+    "jigsaw": _jigsaw,
+    "ucc_unlabeled": _ucc_unlabeled,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from moderation.errors import DatasetError
-from moderation.labels import IDENTITY_ATTACK, INSULT, SPAM, TOXICITY
+from moderation.labels import IDENTITY_ATTACK, INSULT, PROFANITY, SPAM, THREAT, TOXICITY
 
 __all__ = ["DataFile", "Dataset", "catalogue", "get"]
 
@@ -73,7 +73,7 @@ class Dataset:
     title, domain : str
         What the data is and where the texts were written.
     kind : str
-        ``"spam"`` or ``"abuse"``.
+        ``"spam"``, ``"abuse"``, or ``"unlabeled"`` (comment texts without labels: `labels` is empty).
     files : tuple of DataFile
         Every file listed in the folder's ``SHA256SUMS``.
     variants : tuple of (str, tuple of str)
@@ -181,6 +181,9 @@ _STORMFRONT = ("Vicomtech/hate-speech-dataset", "b802137e8314c38a8d4faa965f9908d
 _ETHOS = ("intelligence-csd-auth-gr/Ethos-Hate-Speech-Dataset", "705258e118ce9611ebbd5ab2a4841b0066547293")
 _WIKI = ("conversationai/unintended-ml-bias-analysis", "9c7d91aaa53406a362354661a93e07956d95e59a")
 _WIKI_DIR = "archive/unintended_ml_bias/eval_datasets"
+_ROBTEST = ("Hongcheng-Gao/RobTest-Demo", "ed917c2546bda37908f65e417d28722520eac615")
+_AK = ("AK-Algorithm/Toxic-Comment-Classification", "a3867eec993c2c371fac3b9286995316ef075720")
+_UCC_TEXTS = ("jwa018/unhealthy-conversations", "ab5c5d78d9d887f8cd6c34479d5382106ee8e598")
 
 _CATALOGUE: tuple[Dataset, ...] = (
     Dataset(
@@ -631,7 +634,6 @@ _CATALOGUE: tuple[Dataset, ...] = (
                 "Ethos_Dataset_Multi_Label.csv",
                 "488c72a1582abdaf489a6e9eceeebba505447a00a25bd02e72fd6a56f9a3d83d",
                 62836,
-                "extra",
                 url=_raw(*_ETHOS, "ethos/ethos_data/Ethos_Dataset_Multi_Label.csv"),
             ),
             DataFile(
@@ -642,11 +644,13 @@ _CATALOGUE: tuple[Dataset, ...] = (
                 url=_raw(*_ETHOS, "README.md"),
             ),
         ),
-        variants=(("standard", ("Ethos_Dataset_Binary.csv",)),),
-        labels=(TOXICITY, IDENTITY_ATTACK),
+        variants=(("standard", ("Ethos_Dataset_Binary.csv",)), ("multilabel", ("Ethos_Dataset_Multi_Label.csv",))),
+        labels=(TOXICITY, IDENTITY_ATTACK, THREAT),
         label_mapping=(
-            (TOXICITY, "isHate, kept as the fraction of annotators (the protocol thresholds at 0.5)"),
-            (IDENTITY_ATTACK, "isHate (fraction)"),
+            (TOXICITY, "isHate, kept as the fraction of annotators (the protocol thresholds at 0.5); 1 in the "
+             "multilabel variant, whose comments are all hateful"),
+            (IDENTITY_ATTACK, "isHate (fraction); 1 in the multilabel variant"),
+            (THREAT, "multilabel variant only: violence (fraction of annotators); NaN in the binary file"),
         ),
         license="GPL-3.0",
         commercial_use=False,
@@ -656,7 +660,11 @@ _CATALOGUE: tuple[Dataset, ...] = (
         source=f"{_ETHOS[0]}@{_ETHOS[1]} ethos/ethos_data/",
         citation="Mollas, I., Chrysopoulou, Z., Karlos, S., Tsoumakas, G. (2022). ETHOS: a multi-label hate speech "
         "detection dataset. Complex & Intelligent Systems. doi:10.1007/s40747-021-00608-2",
-        quirks=("Semicolon-separated, no trailing newline; isHate is a fraction in [0, 1].",),
+        quirks=(
+            "Semicolon-separated, no trailing newline; isHate is a fraction in [0, 1].",
+            "The multilabel file holds the 433 hateful comments again, with violence, directed_vs_generalized and "
+            "the targets as fractions: variant='multilabel' (evaluation of threat among hateful comments).",
+        ),
     ),
     Dataset(
         id="civil_spans",
@@ -727,7 +735,7 @@ _CATALOGUE: tuple[Dataset, ...] = (
             ),
         ),
         variants=(("standard", ("comments.csv", "annotations.csv", "spans.csv")),),
-        labels=(TOXICITY, INSULT, IDENTITY_ATTACK),
+        labels=(TOXICITY, INSULT, IDENTITY_ATTACK, THREAT, PROFANITY),
         label_mapping=(
             (
                 TOXICITY,
@@ -744,8 +752,10 @@ _CATALOGUE: tuple[Dataset, ...] = (
                 "1 if some character lies inside an 'Identity based Attack' span of a strict majority of the "
                 "post's raters (same rule), else NaN",
             ),
+            (THREAT, "1 if some character lies inside a Threat span of a strict majority (same rule), else NaN"),
+            (PROFANITY, "1 if some character lies inside a Profane/Obscene span of a strict majority (same rule), else NaN"),
         ),
-        extra_columns=("n_raters",),
+        extra_columns=("n_raters", "insult_share", "identity_attack_share", "threat_share", "profanity_share"),
         license="CC0 1.0",
         commercial_use=True,
         license_note="CC0 waives all rights; the underlying Civil Comments are CC0 too.",
@@ -794,6 +804,77 @@ _CATALOGUE: tuple[Dataset, ...] = (
         citation="Dixon, L., Li, J., Sorensen, J., Thain, N., Vasserman, L. (2018). Measuring and Mitigating "
         "Unintended Bias in Text Classification. AIES 2018.",
         quirks=("The fuzzed file swaps identity terms in 734 of the 1,492 comments; same ids and labels.",),
+    ),
+    Dataset(
+        id="jigsaw",
+        folder="jigsaw-toxic-comments-subsets",
+        title="Jigsaw Toxic Comment Classification (2018): two public subsets",
+        domain="English Wikipedia talk-page comments",
+        kind="abuse",
+        files=(
+            DataFile(
+                "robtest_jigsaw_balanced.csv",
+                "f54e6ff95df9fdcaa7e26b09fd7b28150d730975cd9763b402a6c4a90c847daa",
+                3494212,
+            ),
+            DataFile(
+                "jigsaw_sample_5k_lowercased.csv",
+                "d0be418fbf09bc23dc44db68ca0c57a8b279e28389f177124bff2f1278e0a59f",
+                1284901,
+            ),
+        ),
+        variants=(("standard", ("robtest_jigsaw_balanced.csv", "jigsaw_sample_5k_lowercased.csv")),),
+        labels=(TOXICITY,),
+        label_mapping=((TOXICITY, "toxic (0/1), both subsets"),),
+        license="CC0 (challenge data); CC BY-SA 3.0 (Wikipedia comment text)",
+        commercial_use=False,
+        license_note="The labels are CC0 but the texts are Wikipedia talk-page content under CC BY-SA 3.0 "
+        "(share-alike), and the two repositories the subsets come from state no license of their own: "
+        "research and evaluation only.",
+        homepage="https://www.kaggle.com/c/jigsaw-toxic-comment-classification-challenge/data",
+        source=f"{_ROBTEST[0]}@{_ROBTEST[1]} data/jigsaw/test.csv (header added); "
+        f"{_AK[0]}@{_AK[1]} toxic_comments.csv; rows also found in an evaluation set removed (see the MANIFEST)",
+        citation="Jigsaw / Conversation AI (2018). Toxic Comment Classification Challenge. Kaggle.",
+        fetch_note="The staged files are the upstream subsets with a few rows removed (texts that also occur in an "
+        "evaluation set), so no upstream URL serves these bytes: copy the folder from the project's shared data. "
+        "The full data is on Kaggle (account needed).",
+        quirks=(
+            "group is the subset: 'robtest' (12,176 rows, balanced 50/50 by its authors' sampling: its base rate "
+            "says nothing about real traffic) or 'sample' (4,963 rows, about the natural rate, lower-cased upstream).",
+            "Only the binary toxic label; the six fine-grained Jigsaw labels are not in these copies.",
+            "Wikipedia talk is not news comments: toxicity there is mostly personal attacks on editors and profanity.",
+        ),
+    ),
+    Dataset(
+        id="ucc_unlabeled",
+        folder="ucc-train-comments-unlabeled",
+        title="Unhealthy Comments Corpus, train split texts only (no labels)",
+        domain="reader comments on The Globe and Mail opinion articles (news comments)",
+        kind="unlabeled",
+        files=(
+            DataFile(
+                "train_comments.csv",
+                "5b1d65962848e51eff2d6e269dbc6449032f3a8af3ac4d000f7bb7922b7849c2",
+                4049880,
+            ),
+        ),
+        variants=(("standard", ("train_comments.csv",)),),
+        labels=(),
+        label_mapping=(),
+        license="CC BY-NC-SA 4.0",
+        commercial_use=False,
+        license_note="The texts of the UCC train split, under the UCC's license: non-commercial and share-alike.",
+        homepage="https://github.com/conversationai/unhealthy-conversations/tree/master/corpus",
+        source=f"{_UCC_TEXTS[0]}@{_UCC_TEXTS[1]} misc/extracted_txt/train_comments.txt (one comment a line), "
+        "staged as CSV without empty lines and without 49 texts that also occur in an evaluation set",
+        citation="Price, I. et al. (2020). Six Attributes of Unhealthy Conversations. WOAH 2020.",
+        fetch_note="Staged from a text file (one comment a line) as CSV with texts removed, so no upstream URL "
+        "serves these bytes: copy the folder from the project's shared data.",
+        quirks=(
+            "No labels at all: ordinary news comments, most of them civil (UCC's labeled splits are ~93% healthy, "
+            "2.4% hostile). Not a clean negative set.",
+            "About 24 texts also occur in UCC test.csv and 23 in val.csv: drop them when evaluating on those.",
+        ),
     ),
 )
 

@@ -28,6 +28,7 @@ from .errors import (
     OptionalDependencyError,
     PolicyError,
     RegistryError,
+    UnknownLabelError,
 )
 from .labels import LABELS
 from .policy import Policy, Thresholds, Verdict
@@ -54,6 +55,7 @@ __all__ = [
     "ModelVersionError",
     "ModelChecksumError",
     "NotFittedError",
+    "UnknownLabelError",
     "DatasetError",
     "RegistryError",
     "OptionalDependencyError",

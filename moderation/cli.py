@@ -172,8 +172,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         model = train(sources, labels=chosen.labels, params=params, recipe=chosen.name,
                       threshold_sources=chosen.threshold_sources,
                       precision=chosen.precision, validation=args.validation, seed=args.seed,
+                      informational=chosen.informational, flag_rates=chosen.flag_rates,
                       extra_metadata={"recipe_description": chosen.description,
-                                      "commercial_use": chosen.commercial_only})
+                                      "commercial_use": chosen.commercial_only,
+                                      **({"spam_metadata": list(chosen.spam_metadata)} if chosen.spam_metadata else {})})
     else:  # argparse requires one of --recipe and --data
         from .training import read_labeled
 

@@ -12,6 +12,7 @@ __all__ = [
     "InvalidCommentError",
     "PolicyError",
     "InvalidDataError",
+    "UnknownLabelError",
     "ModelFileError",
     "ModelVersionError",
     "ModelChecksumError",
@@ -45,6 +46,14 @@ class InvalidDataError(ModerationError, ValueError):
 
     Examples: a missing text or label column, labels outside [0, 1], empty texts, a label with no positives.
     Raised before any training starts, so nothing is written.
+    """
+
+
+class UnknownLabelError(ModerationError, LookupError):
+    """Raised when a label is asked of a model that does not score it (``scores["threat"]`` on a model without a
+    threat head, ``explain(comment, "threat")``); the message lists the labels the model scores.
+
+    Never answered with a zero: a missing label is not a low score.
     """
 
 

@@ -1,9 +1,11 @@
 """Explanations: why a label scored high, as reasons a moderator reads and a page can highlight.
 
 The model is linear, so a label's logit is exactly its intercept plus the contribution of every character and word
-n-gram and every signal. Each n-gram's contribution is shared among the characters it covers and summed per word of
-the normalised text; the words that mattered are then located in the original comment (``id10t`` is found as
-``idiot``, spaced-out letters as one word), so a reason carries the text as written and its offsets.
+n-gram and every signal. The contributions are grouped into the words and phrases of the normalised text
+(:mod:`moderation.reasons`: an n-gram across words glues them into a phrase such as "shut up"; a function word is
+never a reason alone; an identity term is left out when other words carried the score); the ones that mattered are
+then located in the original comment (``id10t`` is found as ``idiot``, spaced-out letters as one word), so a reason
+carries the text as written and its offsets.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from .features import META_FEATURES, Analysis
 from .ordered import OrderedEnum
+from .reasons import text_units
 from .text import PLACEHOLDERS, find_urls, normalise
 
 __all__ = ["Reason", "ReasonKind", "explain"]
@@ -118,11 +121,10 @@ def explain(
         How many leading columns of ``weights`` are hashed n-gram buckets (the signals follow).
     """
     occ = analysis.occurrences  # one analysis and one token index serve every label
-    size = len(analysis.padded)
-    lengths = np.maximum(analysis.end - analysis.start, 1)
     tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(analysis.padded)]
     tokens = [t for t in tokens if any(ch.isalnum() for ch in t[2])]
     bounds = np.array([[a, b] for a, b, _ in tokens], dtype=np.int64).reshape(-1, 2)
+    words = [t[2] for t in tokens]
     locator = _Locator(original)
     gathered = np.take(weights.T, occ.bucket, axis=0)  # bucket-major: one gather for every label
     reasons: list[Reason] = []
@@ -130,25 +132,37 @@ def explain(
         j = list(model_labels).index(label)
         row = weights[j]
         contribution = occ.value * gathered[:, j].astype(np.float64)
-        diff = np.zeros(size + 1)
-        np.add.at(diff, analysis.start, contribution / lengths)
-        np.add.at(diff, analysis.end, -contribution / lengths)
-        cumulative = np.concatenate([[0.0], np.cumsum(np.cumsum(diff)[:size])])
-        per_token = cumulative[bounds[:, 1]] - cumulative[bounds[:, 0]] if len(bounds) else np.zeros(0)
-        candidates: list[tuple[float, str, str | None]] = [
-            (float(w), "text", tokens[k][2]) for k, w in enumerate(per_token) if w >= 0.05
-        ]
+        # Words and phrases: never a function word alone, and an identity term only when nothing else in the
+        # comment carried the score.
+        units = [u for u in text_units(bounds, words, analysis.start, analysis.end, contribution, min_weight=0.05)
+                 if u.has_content]
+        if label != "spam" and any(not u.only_identity for u in units):
+            units = [u for u in units if not u.only_identity]
+        candidates: list[tuple[float, str, Any]] = [(u.weight, "text", u) for u in units]
         meta_weights = occ.meta[0] * row[n_hashed:].astype(np.float64)
         candidates += [(float(w), "signal", name) for name, w in zip(META_FEATURES, meta_weights) if w >= 0.05]
         candidates.sort(key=lambda c: -c[0])
-        # Name what mattered: words far weaker than the strongest one ("are", "the") are left out.
+        # Name what mattered: words far weaker than the strongest one are left out.
         floor = candidates[0][0] / 3 if candidates else 0.0
         for weight, kind, what in [c for c in candidates if c[0] >= floor][:top]:
             if kind == "signal":
                 reasons.append(Reason(label, ReasonKind.SIGNAL, _SIGNAL_TEXT[what](analysis.stats), weight, what))
+            elif what.is_phrase and not any(w in PLACEHOLDERS for w in what.words):
+                reasons.append(_phrase_reason(label, what.words, weight, original, locator))
             else:
-                reasons.append(_text_reason(label, what, weight, original, locator))
+                word = next((w for w in what.words if w in PLACEHOLDERS), what.words[0])
+                reasons.append(_text_reason(label, word, weight, original, locator))
     return reasons
+
+
+def _phrase_reason(label: str, words: Sequence[str], weight: float, original: str, locator: "_Locator") -> Reason:
+    located = locator.find_phrase(words)
+    phrase = " ".join(words)
+    if located is None:
+        return Reason(label, ReasonKind.TEXT, f'"{phrase}"', weight, phrase)
+    start, end = located
+    surface = original[start:end]
+    return Reason(label, ReasonKind.TEXT, f'"{surface}"', weight, phrase, surface, start, end)
 
 
 def _text_reason(label: str, word: str, weight: float, original: str, locator: "_Locator") -> Reason:
@@ -188,13 +202,28 @@ class _Locator:
             self._words[i] = _TOKEN.findall(normalise(self.original[start:end]))
         return self._words[i]
 
-    def find(self, word: str) -> tuple[int, int] | None:
+    def find_phrase(self, words: Sequence[str]) -> tuple[int, int] | None:
+        """From the first word of the phrase to its last, each found after the one before."""
+        first = self.find(words[0])
+        if first is None:
+            return None
+        end = first[1]
+        for word in words[1:]:
+            found = self.find(word, after=end)
+            if found is None or found[0] - end > 40:
+                return None
+            end = found[1]
+        return first[0], end
+
+    def find(self, word: str, after: int = 0) -> tuple[int, int] | None:
         # Most reason words stand in the comment as written: find those without normalising anything.
         if word.isascii():
-            literal = re.search(rf"(?<![\w']){re.escape(word)}(?![\w'])", self.original, re.I)
+            literal = re.compile(rf"(?<![\w']){re.escape(word)}(?![\w'])", re.I).search(self.original, after)
             if literal:
                 return literal.span()
         for i, (start, end) in enumerate(self.tokens):
+            if start < after:
+                continue
             if word in self._words_of(i):
                 piece = self.original[start:end]
                 lead = len(piece) - len(piece.lstrip(self._PUNCT))
@@ -206,7 +235,7 @@ class _Locator:
         # Spaced-out letters ("f u c k"): join runs of short tokens.
         tokens = self.tokens
         for i in range(len(tokens)):
-            if tokens[i][1] - tokens[i][0] > 2:
+            if tokens[i][1] - tokens[i][0] > 2 or tokens[i][0] < after:
                 continue
             for j in range(i + 2, min(i + 24, len(tokens)) + 1):
                 if tokens[j - 1][1] - tokens[j - 1][0] > 2:

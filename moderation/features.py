@@ -29,7 +29,7 @@ from .errors import InvalidCommentError
 from .outputs import check_fitted
 from .text import MAX_CHARS, TextStats, normalise_with_stats
 
-__all__ = ["CommentFeatures", "META_FEATURES", "Analysis", "Occurrences", "as_texts"]
+__all__ = ["CommentFeatures", "META_FEATURES", "Analysis", "Occurrences", "Counts", "CountCache", "as_texts"]
 
 #: The dense signals, in column order after the hashed block.
 META_FEATURES: tuple[str, ...] = (
@@ -245,6 +245,62 @@ class Analysis:
         return self.occurrences.stats[0]
 
 
+@dataclass(frozen=True)
+class Counts:
+    """Comments as bucket counts before the IDF (see :meth:`CommentFeatures.counts`)."""
+
+    matrix: sp.csr_matrix  # (n_docs, n_features), float32 occurrence counts
+    meta: np.ndarray  # (n_docs, len(META_FEATURES)), before ``meta_scale``
+    params: tuple  # the feature parameters the counts were made with
+
+    def take(self, rows: np.ndarray) -> "Counts":
+        return Counts(self.matrix[rows], self.meta[rows], self.params)
+
+
+class CountCache:
+    """The counts of every comment seen so far, by text: training on parts of one corpus many times (the standard
+    protocol retrains a recipe a dozen times) normalises and hashes each text once.
+
+    Parameters
+    ----------
+    features : CommentFeatures
+        Its parameters fix the counts; only models with the same feature parameters can use the cache.
+    """
+
+    def __init__(self, features: "CommentFeatures"):
+        self.features = features
+        self._row: dict[str, int] = {}
+        self._blocks: list[Counts] = []
+        self._all: Counts | None = None
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def add(self, texts: Sequence[str]) -> None:
+        """Count the texts not seen yet."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._row))
+        if not new:
+            return
+        for text in new:
+            self._row[text] = len(self._row)
+        for start in range(0, len(new), 20_000):
+            self._blocks.append(self.features.counts(new[start : start + 20_000]))
+        self._all = None
+
+    def counts(self, texts: Sequence[str]) -> Counts:
+        """The counts of ``texts``, in order (texts not seen yet are counted now)."""
+        texts = as_texts(texts)
+        self.add(texts)
+        if self._all is None:
+            self._all = Counts(
+                sp.vstack([b.matrix for b in self._blocks], format="csr"),
+                np.vstack([b.meta for b in self._blocks]),
+                self._blocks[0].params,
+            )
+            self._blocks = [self._all]
+        return self._all.take(np.fromiter((self._row[t] for t in texts), dtype=np.int64, count=len(texts)))
+
+
 class CommentFeatures(TransformerMixin, BaseEstimator):
     """Hashed character and word n-gram TF-IDF plus dense signals, from raw comment texts.
 
@@ -317,20 +373,45 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         grams = _hash_batch(normalised, self.n_features, self.char_ngram_range, self.word_ngram_range, with_positions)
         return grams, normalised, stats
 
-    def fit(self, X: object, y: object = None) -> "CommentFeatures":
-        """Learn the IDF of every bucket from the comments ``X`` (a list of str, a Series, or a DataFrame)."""
+    def counts(self, X: object) -> "Counts":
+        """How often each bucket occurs in each comment, and the raw dense signals: everything before the IDF.
+
+        It depends on the parameters only, never on fitted state, so the counts of a corpus can be kept and reused
+        by every model trained on parts of it (:class:`CountCache`).
+        """
         self._check_params()
         texts = as_texts(X)
-        grams, _, _ = self._grams(texts)
-        present = sp.csr_matrix(
+        grams, normalised, stats = self._grams(texts)
+        matrix = sp.csr_matrix(
             (np.ones(len(grams.doc), dtype=np.float32), (grams.doc, grams.bucket)),
             shape=(len(texts), self.n_features),
         )
-        present.sum_duplicates()
-        df = np.bincount(present.indices, minlength=self.n_features)
-        self.idf_ = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
+        matrix.sum_duplicates()
+        meta = np.array([_meta_row(st, nm) for st, nm in zip(stats, normalised)], dtype=np.float64).reshape(
+            len(texts), len(META_FEATURES)
+        )
+        return Counts(matrix, meta, self._params_key())
+
+    def _params_key(self) -> tuple:
+        return (int(self.n_features), tuple(self.char_ngram_range), tuple(self.word_ngram_range))
+
+    def fit(self, X: object, y: object = None) -> "CommentFeatures":
+        """Learn the IDF of every bucket from the comments ``X`` (a list of str, a Series, or a DataFrame)."""
+        return self.fit_counts(self.counts(X))
+
+    def fit_counts(self, counts: "Counts") -> "CommentFeatures":
+        """Learn the IDF from :meth:`counts` of the training comments (what :meth:`fit` does after counting)."""
+        self._check_params()
+        self._check_counts(counts)
+        df = np.bincount(counts.matrix.indices, minlength=self.n_features)
+        n = counts.matrix.shape[0]
+        self.idf_ = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         self.n_features_out_ = self.n_features + len(META_FEATURES)
         return self
+
+    def _check_counts(self, counts: "Counts") -> None:
+        if counts.params != self._params_key():
+            raise ValueError(f"counts were made with features {counts.params}, these have {self._params_key()}")
 
     def occurrences(self, X: object, *, with_positions: bool = False) -> tuple[Occurrences, _Grams]:
         """The weighted n-gram occurrences and dense signals of a batch (the fast path behind ``transform``)."""
@@ -349,17 +430,20 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X: object) -> sp.csr_matrix:
         """Feature matrix of shape (n_comments, n_features_out_), one row per comment, in input order."""
-        occ, _ = self.occurrences(X)
-        meta_rows, meta_cols = np.nonzero(occ.meta)
-        matrix = sp.csr_matrix(
-            (
-                np.concatenate([occ.value, occ.meta[meta_rows, meta_cols]]),
-                (np.concatenate([occ.doc, meta_rows]), np.concatenate([occ.bucket, meta_cols + self.n_features])),
-            ),
-            shape=(occ.n_docs, self.n_features_out_),
-        )
-        matrix.sum_duplicates()
-        return matrix
+        check_fitted(self, "idf_")
+        return self.transform_counts(self.counts(X))
+
+    def transform_counts(self, counts: "Counts") -> sp.csr_matrix:
+        """The feature matrix of comments given by their :meth:`counts` (same result as :meth:`transform`)."""
+        check_fitted(self, "idf_")
+        self._check_counts(counts)
+        idf = self.idf_.astype(np.float64)
+        grams = (counts.matrix.astype(np.float64) @ sp.diags(idf)).tocsr()
+        norms = np.sqrt(counts.matrix.astype(np.float64) @ (idf * idf))
+        norms[norms == 0] = 1.0
+        grams = (sp.diags(1.0 / norms) @ grams).tocsr()
+        meta = sp.csr_matrix(counts.meta * self.meta_scale)
+        return sp.hstack([grams, meta], format="csr")
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_fitted(self, "idf_")

@@ -10,15 +10,19 @@ SPAM = "spam"
 TOXICITY = "toxicity"
 INSULT = "insult"
 IDENTITY_ATTACK = "identity_attack"
+THREAT = "threat"
+PROFANITY = "profanity"
 
 #: Every label a model of this library may carry, in a stable order.
-LABELS: tuple[str, ...] = (SPAM, TOXICITY, INSULT, IDENTITY_ATTACK)
+LABELS: tuple[str, ...] = (SPAM, TOXICITY, INSULT, IDENTITY_ATTACK, THREAT, PROFANITY)
 
 DESCRIPTIONS: dict[str, str] = {
     SPAM: "Unsolicited promotion, scams, link spam and bulk messages.",
     TOXICITY: "Rude, disrespectful or abusive content that makes people leave a discussion "
     "(insults, hate, threats, profanity aimed at people).",
     INSULT: "Insulting, inflammatory or negative comment towards a person or a group.",
-    IDENTITY_ATTACK: "Hate or attacks aimed at people for who they are: race, religion, gender, sexual orientation, "
-    "nationality, disability.",
+    IDENTITY_ATTACK: "Hate or attacks aimed at people for who they are: race, ethnicity, nationality, religion, gender, "
+    "sexual orientation, disability, immigrants, political groups.",
+    THREAT: "An intention or wish to inflict pain, injury or violence on a person or a group, or a call to do so.",
+    PROFANITY: "Swear words, curse words and other obscene language, whether or not aimed at anyone.",
 }

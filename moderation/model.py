@@ -41,6 +41,26 @@ def remap_buckets(buckets: np.ndarray, salt: np.ndarray | int, n_hashed: int) ->
     return (b * _REMAP_MULTIPLIER + np.asarray(salt, dtype=np.int64) * _REMAP_STEP) % n_hashed
 
 
+def _sum_per_comment(gathered: np.ndarray, value: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Each comment's sum of ``value * gathered`` rows, every label at once: (n_occurrences, n_labels) -> (n_docs,
+    n_labels).
+
+    A batch's occurrences come in a few runs (one per n-gram size) in which the comment index never decreases, so
+    each run is summed per comment with one ``np.add.reduceat`` over contiguous rows.
+    """
+    weighted = gathered  # a fresh array from np.take: weighted in place, no second copy of the batch
+    weighted *= value.astype(np.float32)[:, None]
+    out = np.zeros((n_docs, gathered.shape[1]))
+    breaks = np.flatnonzero(doc[1:] < doc[:-1]) + 1
+    for start, stop in zip(np.concatenate([[0], breaks]), np.concatenate([breaks, [len(doc)]])):
+        if stop <= start:
+            continue
+        docs = doc[start:stop]
+        firsts = np.flatnonzero(np.concatenate([[True], docs[1:] != docs[:-1]]))
+        out[docs[firsts]] += np.add.reduceat(weighted[start:stop], firsts, axis=0, dtype=np.float64)
+    return out
+
+
 class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator):
     """One logistic-regression head per label, trained on the rows where that label is known.
 
@@ -80,6 +100,15 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
     epochs : int, default=15
         Passes over the data.
     domain_offsets, domain_features : bool, default=True
+    pooled : sequence of str or None, default=None
+        Labels fitted on all their rows as one domain (no offsets, no domain copies) and always scored with the
+        shared weights: labels whose positives come from one or two sources (threats, profanity), where a domain's
+        offset and copies would absorb what the label is, leaving the shared weights nothing to learn.
+    domain_scale : float, default=1.0
+        The value of a domain copy relative to its shared feature. Below 1, a domain's own weights cost more (the
+        L2 penalty acts on weights that must be ``1 / domain_scale`` times larger for the same effect), so a domain
+        departs from the shared weights only where its data insists, and scoring as a domain stays closer to what
+        every source agrees on: what a new site, whose comments no source saw, needs.
     score_as : mapping of label to domain name or None, default=None
         The domain each label is scored as by default (missing labels: shared weights).
     nonnegative : sequence of str or None, default=None
@@ -112,6 +141,8 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         epochs: int = 15,
         domain_offsets: bool = True,
         domain_features: bool = True,
+        domain_scale: float = 1.0,
+        pooled: Sequence[str] | None = None,
         score_as: Mapping[str, str | None] | None = None,
         nonnegative: Sequence[str] | None = None,
     ):
@@ -120,6 +151,8 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         self.epochs = epochs
         self.domain_offsets = domain_offsets
         self.domain_features = domain_features
+        self.domain_scale = domain_scale
+        self.pooled = pooled
         self.score_as = score_as
         self.nonnegative = nonnegative
 
@@ -135,10 +168,15 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         hashed = X.indices < n_hashed
         copies = sp.csr_matrix(
-            (X.data[hashed], (rows[hashed], remap_buckets(X.indices[hashed], salts[rows[hashed]], n_hashed))),
+            (X.data[hashed] * self._domain_scale,
+             (rows[hashed], remap_buckets(X.indices[hashed], salts[rows[hashed]], n_hashed))),
             shape=X.shape,
         )
         return (X + copies).tocsr()
+
+    @property
+    def _domain_scale(self) -> float:
+        return float(self.domain_scale)
 
     def _nonnegative_columns(self) -> list[int]:
         unknown = [name for name in self.nonnegative or () if name not in META_FEATURES]
@@ -194,7 +232,7 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
                 kind = "positive" if positives <= 0 else "negative"
                 raise InvalidDataError(f"label {label!r} has no {kind} examples to learn from")
             Xj = X[rows]
-            if n_domains:
+            if n_domains and label not in (self.pooled or ()):
                 self.domain_rows_[j] = np.bincount(codes[known], minlength=n_domains)
                 if self.domain_features:
                     Xj = self._with_domain_copies(Xj, codes[rows] + 1)
@@ -242,6 +280,9 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
                 state["n_hashed_"] = n_hashed
                 state["outputs_2d_"] = True
                 state["classes_"] = [np.array([0, 1]) for _ in state["labels_"]]
+        # Parameters added later; older files were fitted as their defaults.
+        state.setdefault("domain_scale", 1.0)
+        state.setdefault("pooled", None)
         super().__setstate__(state)
 
     def scoring_weights(
@@ -278,7 +319,7 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
             if self.domain_features and self.n_hashed_:
                 n_hashed = self.n_hashed_
                 coef = coef.copy()
-                coef[:n_hashed] += self.coef_[j, remap_buckets(np.arange(n_hashed), d + 1, n_hashed)]
+                coef[:n_hashed] += self._domain_scale * self.coef_[j, remap_buckets(np.arange(n_hashed), d + 1, n_hashed)]
             return coef, float(self.intercept_[j] + self.domain_offset_[j, d])
         if rows.sum() and self.domain_offsets:
             return coef, float(self.intercept_[j] + np.average(self.domain_offset_[j], weights=rows))
@@ -315,12 +356,10 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         n_hashed = self.n_hashed_
         by_bucket = weights.T  # C-contiguous (see scoring_weights)
         gathered = np.take(by_bucket, occ.bucket, axis=0)  # (n_occurrences, n_labels), one cache line each
-        if occ.n_docs == 1:  # one comment: a dot product, no per-label bincount
+        if occ.n_docs == 1:  # one comment: a dot product
             logits = (occ.value @ gathered)[None, :]
         else:
-            logits = np.empty((occ.n_docs, len(self.labels_)))
-            for j in range(len(self.labels_)):
-                logits[:, j] = np.bincount(occ.doc, weights=occ.value * gathered[:, j], minlength=occ.n_docs)
+            logits = _sum_per_comment(gathered, occ.value, occ.doc, occ.n_docs)
         return logits + occ.meta @ weights[:, n_hashed:].T.astype(np.float64) + intercepts
 
     def predict_proba(self, X: sp.spmatrix | np.ndarray) -> np.ndarray:
@@ -342,6 +381,8 @@ def build_pipeline(
     epochs: int = 15,
     domain_offsets: bool = True,
     domain_features: bool = True,
+    domain_scale: float = 1.0,
+    pooled: Sequence[str] | None = None,
     score_as: Mapping[str, str | None] | None = None,
 ) -> Pipeline:
     """An unfitted pipeline: ``features`` (:class:`CommentFeatures`), ``heads`` (:class:`LabelHeads`), then
@@ -376,6 +417,8 @@ def build_pipeline(
                     epochs=epochs,
                     domain_offsets=domain_offsets,
                     domain_features=domain_features,
+                    domain_scale=domain_scale,
+                    pooled=tuple(pooled) if pooled else None,
                     score_as=dict(score_as) if score_as else None,
                     nonnegative=EVASION_SIGNALS,
                 ),

@@ -4,9 +4,9 @@
 >>> moderator = Moderator.load()                      # the shipped default model
 >>> scores = moderator.score("You are a pathetic moron, shut up.")
 >>> scores.verdict, scores.flagged
-(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity'))
+(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity', 'threat'))
 >>> [reason.text for reason in scores.reasons][:2]
-['moron', 'pathetic']
+['pathetic', 'moron']
 """
 
 from __future__ import annotations
@@ -25,16 +25,26 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from .calibration import PlattScaling
-from .errors import InvalidCommentError, ModelFileError
+from .errors import InvalidCommentError, ModelFileError, UnknownLabelError
 from .explanation import Reason, ReasonKind, explain
 from .features import Analysis, CommentFeatures
 from .model import LabelHeads, sigmoid
 from .outputs import check_fitted
 from .persistence import load_model
 from .policy import RANKED, Policy, Thresholds, Verdict
-from .text import find_urls, url_domain
+from .labels import LABELS as _KNOWN_LABELS
+from .text import find_urls, normalise, url_domain
 
-__all__ = ["Comment", "Reason", "ReasonKind", "Scores", "Moderator", "default_model_path", "METADATA_FIELDS"]
+__all__ = [
+    "Comment",
+    "Reason",
+    "ReasonKind",
+    "Scores",
+    "Moderator",
+    "default_model_path",
+    "METADATA_FIELDS",
+    "SPAM_METADATA_FIELDS",
+]
 
 #: What a :class:`Comment` may carry besides its text, in Akismet's terms.
 METADATA_FIELDS = (
@@ -48,6 +58,14 @@ METADATA_FIELDS = (
     "comment_type",
     "created_at",
 )
+
+
+#: Metadata fields the spam label can read: a spammer's advert often sits in the author's name and URL, with a
+#: generic compliment as the comment ("Great post!" by "cheap pills" at cheap-pills.example).
+SPAM_METADATA_FIELDS = ("author", "author_url", "author_email")
+
+#: How those fields are named in a reason.
+_FIELD_NAMES = {"author": "author name", "author_url": "author URL", "author_email": "author e-mail domain"}
 
 
 @dataclass(frozen=True)
@@ -120,7 +138,12 @@ class Scores:
     normalised: str = field(default="", repr=False)
 
     def __getitem__(self, label: str) -> float:
-        return self.probabilities[label]
+        try:
+            return self.probabilities[label]
+        except KeyError:
+            raise UnknownLabelError(
+                f"this model does not score {label!r}; it scores {', '.join(self.probabilities)}"
+            ) from None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,6 +177,9 @@ class Moderator:
     domain : str or None, optional
         Score every label as this training domain (e.g. ``"olid"`` for tweets); by default each label is scored
         as the model's metadata says (news comments, for the shipped model). See :class:`~moderation.model.LabelHeads`.
+    spam_metadata : sequence of str, optional
+        Metadata fields of a :class:`Comment` whose text the spam label reads as well as the comment's (some of
+        ``SPAM_METADATA_FIELDS``); by default those the model's sidecar names (``"spam_metadata"``).
 
     Examples
     --------
@@ -170,6 +196,7 @@ class Moderator:
         metadata: Mapping[str, Any],
         policy: Policy | None = None,
         domain: str | None | object = "default",
+        spam_metadata: Sequence[str] | None = None,
     ):
         steps = pipeline.named_steps
         features, heads, calibration = steps.get("features"), steps.get("heads"), steps.get("calibration")
@@ -185,6 +212,11 @@ class Moderator:
         self._calibration: PlattScaling = calibration
         self.labels: tuple[str, ...] = tuple(heads.labels_)
         self.domain = domain
+        fields_ = self.metadata.get("spam_metadata", ()) if spam_metadata is None else spam_metadata
+        unknown = [f for f in fields_ if f not in SPAM_METADATA_FIELDS]
+        if unknown:
+            raise ModelFileError(f"spam_metadata names {unknown}; the fields spam can read are {SPAM_METADATA_FIELDS}")
+        self.spam_metadata: tuple[str, ...] = tuple(fields_) if "spam" in self.labels else ()
         self.policy = policy or Policy(
             {
                 label: Thresholds(**t)
@@ -208,6 +240,21 @@ class Moderator:
         pipeline, meta = load_model(default_model_path() if path is None else path, verify=verify)
         return cls(pipeline, meta, domain=domain)
 
+    def require(self, *labels: str) -> None:
+        """Check that this model scores every one of ``labels``.
+
+        Raises
+        ------
+        UnknownLabelError
+            Naming the first label the model does not score, and the labels it does.
+        """
+        for label in labels:
+            if label not in self.labels:
+                raise UnknownLabelError(
+                    f"this model does not score {label!r}; it scores {', '.join(self.labels)}"
+                    + (" (an older or a commercial model may lack newer labels)" if label in _KNOWN_LABELS else "")
+                )
+
     @property
     def version(self) -> str:
         """The model's identifier, as recorded in its sidecar."""
@@ -219,6 +266,21 @@ class Moderator:
         occ, _ = self._features.occurrences(texts)
         logits = self._heads.decision_from_occurrences(occ, self.domain, self._calibration)
         return sigmoid(logits), occ.normalised
+
+    def _spam_text(self, comment: Comment, text: str) -> tuple[str, list[tuple[int, int, str]]] | None:
+        """The comment's text followed by the metadata the spam label reads, and where each field stands in it;
+        None when the comment has none of those fields."""
+        parts, places, at = [text], [], len(text) + 1
+        for name in self.spam_metadata:
+            value = getattr(comment, name)
+            if name == "author_email" and value:
+                value = value.rsplit("@", 1)[1] if "@" in value else ""
+            value = " ".join(str(value or "").split())[:300]
+            if value:
+                parts.append(value)
+                places.append((at, at + len(value), name))
+                at += len(value) + 1
+        return ("\n".join(parts), places) if places else None
 
     def _rule_reasons(self, comment: Comment, normalised: str, policy: Policy) -> list[Reason]:
         reasons = []
@@ -276,6 +338,13 @@ class Moderator:
         logits = self._heads.decision_from_occurrences(occ, self.domain, self._calibration)
         probabilities = {label: float(p) for label, p in zip(self.labels, sigmoid(logits)[0])}
         normalised = occ.normalised
+        spam_text = self._spam_text(comment, text) if self.spam_metadata else None
+        spam_analysis = None
+        if spam_text is not None:
+            spam_analysis = self._features.analyze(spam_text[0]) if explain else None
+            spam_occ = spam_analysis.occurrences if spam_analysis else self._features.occurrences([spam_text[0]])[0]
+            spam_logits = self._heads.decision_from_occurrences(spam_occ, self.domain, self._calibration)
+            probabilities["spam"] = float(sigmoid(spam_logits)[0, self.labels.index("spam")])
         rules = self._rule_reasons(comment, normalised[0], policy)
         verdict, flagged = policy.decide(probabilities, forced=Verdict.REJECT if rules else None)
         for reason in rules:
@@ -283,8 +352,30 @@ class Moderator:
                 flagged.append(reason.label)
         reasons: list[Reason] = list(rules)
         if analysis is not None and flagged:
-            reasons.extend(self._explain(comment.text, analysis, flagged, top))
+            text_labels = [label for label in flagged if label != "spam" or spam_analysis is None]
+            reasons.extend(self._explain(comment.text, analysis, text_labels, top))
+            if spam_analysis is not None and "spam" in flagged:
+                reasons.extend(self._metadata_reasons(spam_text, spam_analysis, top))
         return Scores(probabilities, verdict, tuple(flagged), tuple(reasons), self.version, normalised[0])
+
+    def _metadata_reasons(
+        self, spam_text: tuple[str, list[tuple[int, int, str]]], analysis: Analysis, top: int
+    ) -> list[Reason]:
+        """Spam reasons when the spam label also read metadata: words of the metadata are named by their field."""
+        combined, places = spam_text
+        out: list[Reason] = []
+        for reason in self._explain(combined, analysis, ["spam"], top):
+            field_ = next((name for a, b, name in places if reason.start is not None and a <= reason.start < b), None)
+            if field_ is None and reason.kind == "text" and reason.start is None and reason.feature:
+                # a word the locator could not place: name the field that holds it
+                field_ = next((n for a, b, n in places if reason.feature in normalise(combined[a:b])), None)
+            if field_ is not None:
+                surface = reason.text or reason.feature or ""
+                reason = Reason("spam", ReasonKind.SIGNAL, f'{_FIELD_NAMES[field_]} "{surface}"', reason.weight,
+                                reason.feature)
+            if all(r.description != reason.description for r in out):
+                out.append(reason)
+        return out
 
     def score_many(
         self,
@@ -325,6 +416,17 @@ class Moderator:
             parts.append(probs)
             normalised.extend(norm)
         probs = np.vstack(parts) if parts else np.zeros((0, len(self.labels)))
+        if self.spam_metadata:
+            with_metadata = [(i, self._spam_text(c, t)) for i, (c, t) in enumerate(zip(items, texts))]
+            with_metadata = [(i, st[0]) for i, st in with_metadata if st is not None]
+            if with_metadata:
+                rows = np.array([i for i, _ in with_metadata])
+                spam_probs = np.vstack([
+                    self._probabilities([t for _, t in with_metadata[k : k + batch_size]])[0]
+                    for k in range(0, len(with_metadata), batch_size)
+                ])
+                j = self.labels.index("spam")
+                probs[rows, j] = spam_probs[:, j]
         frame = pd.DataFrame(probs, columns=list(self.labels), index=index)
         frame["verdict"] = self._verdicts(probs, items, normalised, policy)
         return frame
@@ -356,8 +458,7 @@ class Moderator:
         and word n-gram and every signal. Each n-gram's contribution is shared among the characters it covers
         and summed per word of the normalised text; words are then located in the original comment.
         """
-        if label not in self.labels:
-            raise InvalidCommentError(f"unknown label {label!r}; this model scores {list(self.labels)}")
+        self.require(label)
         comment = Comment.coerce(comment)
         return self._explain(comment.text, self._features.analyze(comment.text), [label], top)
 

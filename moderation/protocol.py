@@ -8,23 +8,32 @@ evaluation-only sets. The recipe is trained once per round on everything else, a
 source each text that occurs in any of the round's test sides. Five trainings cover the whole protocol, and no model
 ever sees a text it is tested on.
 
+The cross-source table (:func:`run_cross_source`) asks the question a new site asks: how well does the model do on
+comments from a place it never learned from? For each dataset it trains the recipe without any row of it and scores
+it as the model scores a comment from an unknown news site.
+
+Both runners retrain the recipe many times on parts of the same corpus; a :class:`~moderation.features.CountCache`
+normalises and hashes each text once for all of them.
+
 Used by ``benchmarks/quality.py`` and by retraining, which reports a candidate's protocol figures.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .features import CountCache
 from .recipes import Recipe, build_sources
 from .training import Source, TrainedModel, metrics_for, train
 
-__all__ = ["run_protocol", "summarise", "ProtocolResult"]
+__all__ = ["run_protocol", "run_cross_source", "summarise", "summarise_cross_source", "ProtocolResult", "count_cache"]
 
 
 @dataclass
@@ -54,6 +63,7 @@ def run_protocol(
     params: Mapping[str, Any] | None = None,
     extra_sources: Sequence[Source] = (),
     progress: Callable[[str], None] | None = None,
+    cache: CountCache | None = None,
 ) -> ProtocolResult:
     """Train ``chosen`` once per round and score every test side of the protocol.
 
@@ -69,6 +79,8 @@ def run_protocol(
         Overrides of the recipe's model parameters.
     extra_sources : sequence of Source
         Added to every round's training (a site's own feedback, when retraining).
+    cache : CountCache, optional
+        Reused counts (see :func:`count_cache`); one is made for this run when omitted.
     """
     from . import datasets
 
@@ -97,8 +109,11 @@ def run_protocol(
         sources = [_without(s, test_keys) for s in list(sources) + list(extra_sources)]
         say(f"round {r + 1}/{rounds}: training on {sum(len(s.data) for s in sources):,} rows, "
             f"testing {len(in_round)} task(s)")
-        model = train(sources, labels=chosen.labels, params={**chosen.params, **(params or {})}, recipe=chosen.name,
-                      threshold_sources=chosen.threshold_sources, precision=chosen.precision, progress=False)
+        merged = {**chosen.params, **(params or {})}
+        cache = cache if cache is not None else count_cache(merged)
+        model = train(sources, labels=chosen.labels, params=merged, recipe=chosen.name,
+                      threshold_sources=chosen.threshold_sources, precision=chosen.precision, progress=False,
+                      cache=cache, informational=chosen.informational, flag_rates=chosen.flag_rates)
         folds.extend(_score_round(model, chosen, in_round, splits, frames, r))
     summary = summarise(folds)
     return ProtocolResult(folds, summary, time.perf_counter() - started)
@@ -182,4 +197,135 @@ def summarise(folds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     fuzzed = summary.get("wikipedia_identity-fuzzed/toxicity", {}).get("roc_auc")
     if nonfuzzed is not None and fuzzed is not None:
         summary["wikipedia_identity-fuzzed/toxicity"]["gap_to_nonfuzzed"] = round(nonfuzzed - fuzzed, 4)
+    return summary
+
+
+def _present(flag_rates: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """Flag-rate budgets whose ordinary-comment sources are still in the recipe."""
+    out = {}
+    for label, (share, sources) in flag_rates.items():
+        kept = tuple(n for n in sources if n in names)
+        if kept:
+            out[label] = (share, kept)
+    return out
+
+
+def count_cache(params: Mapping[str, Any] | None = None) -> CountCache:
+    """An empty :class:`CountCache` for models built with these :func:`~moderation.model.build_pipeline` parameters."""
+    from .model import build_pipeline
+
+    return CountCache(build_pipeline(**dict(params or {})).named_steps["features"])
+
+
+def without_datasets(chosen: Recipe, names: Collection[str]) -> Recipe:
+    """``chosen`` without the ingredients (and threshold sources) of the datasets ``names``."""
+    thresholds = {label: tuple(n for n in sources if n not in names) for label, sources in chosen.threshold_sources.items()}
+    return dataclasses.replace(
+        chosen,
+        ingredients=tuple(i for i in chosen.ingredients if i.dataset not in names),
+        threshold_sources={label: sources for label, sources in thresholds.items() if sources},
+    )
+
+
+def run_cross_source(
+    chosen: Recipe,
+    data_dir: str | None = None,
+    *,
+    tasks: Sequence[str] | None = None,
+    params: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+    cache: CountCache | None = None,
+    also_as: Sequence[str | None] = (),
+) -> ProtocolResult:
+    """The cross-source table: train ``chosen`` without each dataset and score that dataset as a new site's comments.
+
+    Rows that leave out the same datasets share one training (the two Jigsaw subsets, Davidson's two labels), and
+    a dataset the recipe does not use is scored by the recipe trained on everything.
+
+    Parameters
+    ----------
+    chosen : Recipe
+    data_dir : str, optional
+    tasks : sequence of str, optional
+        Names of :func:`moderation.datasets.cross_source` rows to run (default: all).
+    params : mapping, optional
+        Overrides of the recipe's model parameters.
+    cache : CountCache, optional
+        Reused counts (see :func:`count_cache`).
+    also_as : sequence of str or None
+        Also score every row as these training domains (None: the shared weights alone), reported as
+        ``label@domain`` (``label@shared``) beside the default: what the domain machinery does to a new site.
+
+    Returns
+    -------
+    ProtocolResult
+        ``folds`` holds one entry per row and label; ``summary`` adds ``abuse`` and ``spam`` entries with the mean
+        and the worst of the rows that count (``in_mean``), on each row's first label.
+    """
+    from . import datasets
+
+    say = progress or (lambda message: None)
+    started = time.perf_counter()
+    rows = [t for t in datasets.cross_source() if tasks is None or t.name in tasks]
+    merged = {**chosen.params, **(params or {})}
+    cache = cache if cache is not None else count_cache(merged)
+    needed = {(t.dataset, t.variant) for t in rows} | {(name, None) for name in chosen.datasets}
+    loaded = _load_all(needed, data_dir)
+    frames = {name: frame for (name, variant), frame in loaded.items() if variant is None}
+    scored_frames = {t.name: loaded[(t.dataset, t.variant)] for t in rows}
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for t in rows:
+        used = tuple(sorted(set(t.excluded) & set(chosen.datasets)))
+        groups.setdefault(used, []).append(t)
+    folds: list[dict[str, Any]] = []
+    for k, (excluded, items) in enumerate(groups.items(), start=1):
+        scored = {t.name: datasets.cross_source_rows(t, scored_frames[t.name]) for t in items}
+        keys = set()
+        for t in items:
+            keys.update(scored_frames[t.name]["text"].iloc[scored[t.name]].map(datasets.text_key))
+        part = without_datasets(chosen, excluded)
+        sources = build_sources(part, data_dir, frames={n: frames[n] for n in part.datasets})
+        sources = [_without(s, keys) for s in sources]
+        say(f"cross-source {k}/{len(groups)}: without {', '.join(excluded) or 'nothing'} "
+            f"({sum(len(s.data) for s in sources):,} rows), scoring {', '.join(t.name for t in items)}")
+        model = train(sources, labels=part.labels, params=merged, recipe=part.name,
+                      threshold_sources=part.threshold_sources, precision=part.precision, progress=False, cache=cache,
+                      informational=part.informational, flag_rates=_present(part.flag_rates, part.datasets))
+        from .moderator import Moderator
+
+        runs = [("default", model.moderator())]
+        runs += [(d, Moderator(model.pipeline, model.metadata, domain=d)) for d in also_as]
+        for t in items:
+            frame = scored_frames[t.name]
+            positions = scored[t.name]
+            y = (pd.to_numeric(frame[t.target], errors="coerce").to_numpy()[positions] >= 0.5).astype(float)
+            texts = frame["text"].iloc[positions].tolist()
+            for scored_as, moderator in runs:
+                scores = moderator.score_many(texts)
+                for label in t.labels:
+                    if label not in moderator.labels:
+                        continue
+                    m = metrics_for(y, scores[label].to_numpy(), moderator.policy.thresholds.get(label))
+                    name = label if scored_as == "default" else f"{label}@{scored_as or 'shared'}"
+                    folds.append({"task": t.name, "label": name, "round": 0, "scheme": "cross-source", "group": None,
+                                  "kind": t.kind, "in_mean": t.in_mean and scored_as == "default",
+                                  "headline": label == t.labels[0], "trained_without": list(excluded), **m})
+    return ProtocolResult(folds, summarise_cross_source(folds), time.perf_counter() - started)
+
+
+def summarise_cross_source(folds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per row and label its metrics; per kind (``abuse``, ``spam``) the mean and worst headline ROC AUC."""
+    summary: dict[str, dict[str, Any]] = {}
+    for entry in folds:
+        summary[f"{entry['task']}/{entry['label']}"] = dict(entry)
+    for kind in ("abuse", "spam"):
+        counted = [e for e in folds if e["kind"] == kind and e["in_mean"] and e["headline"] and "roc_auc" in e]
+        if counted:
+            worst = min(counted, key=lambda e: e["roc_auc"])
+            summary[kind] = {
+                "rows": [e["task"] for e in counted],
+                "roc_auc_mean": round(float(np.mean([e["roc_auc"] for e in counted])), 4),
+                "roc_auc_worst": worst["roc_auc"],
+                "worst": worst["task"],
+            }
     return summary

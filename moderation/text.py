@@ -12,7 +12,9 @@ What it undoes, in order:
 5. case (casefold);
 6. look-alike letters: Cyrillic and Greek homoglyphs inside otherwise Latin words;
 7. URLs, e-mail addresses and @mentions become placeholder tokens (a URL keeps its domain);
-8. leetspeak inside words (``id10t`` -> ``idiot``, ``b!tch``, ``a$$``);
+8. leetspeak inside words (``id10t`` -> ``idiot``, ``b!tch``, ``a$$``), and masked words: a word whose letters are
+   partly replaced by ``*`` or ``#`` is read as the one profane word or slur it can spell (``f*ck``, ``f***``,
+   ``sh*t``, ``a**hole``, ``f***ing`` -> ``fuck``, ``fuck``, ``shit``, ``asshole``, ``fucking``);
 9. spaced-out words (``f u c k``, ``f.u.c.k``) are joined;
 10. stretched letters (``fuuuuck``, ``stuuupid``) are shortened;
 11. digits become ``0`` (numbers keep their shape, not their value) and white space is collapsed.
@@ -126,6 +128,99 @@ _LEET_DIGIT_EDGE = re.compile(
     r"|(?<=[a-z]{3})[013](?![\w$@])"  # three letters, then 0, 1 or 3: asshol3, 1mb3c1l3 (not mp3, covid19)
 )
 _LEET_DIGIT_GATE = re.compile(r"[0134579!][a-z]{3}|[a-z][0134579]{2,3}\b|[a-z]{3}[013]\b")
+
+# Masked words: letters, at least one "*" or "#" standing for letters, starting with a letter ("f*ck", "f***",
+# "a**hole"); "*emphasis*" and "#hashtag" start with the mask and are left alone.
+_MASKED = re.compile(r"(?<![\w*#])[a-z][a-z*#]*[*#][a-z*#]*(?![\w*#])")
+# The words a mask may stand for, in order of preference where a shape fits several ("s**t": shit before slut).
+_MASKABLE_STEMS = (
+    "fuck shit ass bitch cunt dick cock piss crap damn hell bastard prick twat wank slut whore pussy bollocks "
+    "motherfuck bullshit asshole arsehole dickhead shithead jackass dumbass fag faggot nigger nigga retard "
+    "tranny dyke kike spic chink"
+).split()
+_MASK_SUFFIXES = ("", "s", "es", "ing", "in", "er", "ers", "ed", "y", "ty", "head", "hole", "face", "wit", "off")
+
+
+def _maskable_words() -> dict[tuple[int, str], list[str]]:
+    by_shape: dict[tuple[int, str], list[str]] = {}
+    for stem in _MASKABLE_STEMS:
+        for suffix in _MASK_SUFFIXES:
+            word = stem + suffix
+            key = (len(word), word[0])
+            if word not in by_shape.get(key, []):
+                by_shape.setdefault(key, []).append(word)
+    return by_shape
+
+
+_MASKABLE = _maskable_words()
+
+# Abusive words that leetspeak hides; a token whose characters can each be read as the letter in the same place of
+# one of these words is read as that word ("455h0l3" -> "asshole", "dvm8" -> "dumb", "fv(k" -> "fuck").
+_LEET_WORDS = tuple(
+    sorted({w for words in _MASKABLE.values() for w in words} | set(
+        "idiot idiots stupid dumb moron morons ugly loser losers jerk jerks retard retarded scum trash pathetic "
+        "worthless clown clowns freak freaks kill die hate whore slut bitch bastard".split()))
+)
+_LEET_TOKEN_GATE = re.compile(r"[a-z][0-9@$!(|€]|[0-9@$!(|€][a-z]")
+_LEET_CHAR = re.compile(r"[0-9@$!(|€]")
+_LEET_CHARS = frozenset("0123456789@$!(|€")
+_LEET_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!(|€")
+# "v" for "u" alone ("fvck", "dvmb"): only the abusive words it can spell, so "vivid" and "dvd" stay.
+_V_FOR_U = {w.replace("u", "v"): w for w in _LEET_WORDS if "u" in w}
+_V_CANDIDATE = re.compile(r"[a-z]*v[a-z]*")
+# The letter triples around the "v" of those spellings ("fvc", "dvm"): rare in English, so most texts are let
+# through after a few substring searches.
+_V_GATE = tuple(sorted({w[max(i - 1, 0) : i + 2] for w in _V_FOR_U for i, ch in enumerate(w) if ch == "v"}))
+# Each character's class: a letter and the leet characters that read as it share one ("1", "!", "|", "i", "l" all
+# read as i or l), so a token reads as a word exactly when their classes agree: one dictionary lookup per token.
+_LEET_CLASS = str.maketrans({"4": "a", "@": "a", "3": "e", "€": "e", "1": "i", "!": "i", "|": "i", "l": "i", "0": "o",
+                             "5": "s", "$": "s", "7": "t", "9": "g", "8": "b", "(": "c", "v": "u"})
+_LEET_BY_CLASS: dict[str, str] = {}
+for _word in _LEET_WORDS:
+    _LEET_BY_CLASS.setdefault(_word.translate(_LEET_CLASS), _word)
+
+
+def _read_leet(token: str) -> str:
+    if not any("a" <= ch <= "z" for ch in token):
+        return token
+    return _LEET_BY_CLASS.get(token.translate(_LEET_CLASS), token)
+
+
+def _read_leet_words(text: str) -> str:
+    """Every token holding a leet character, read as the abusive word it spells where there is one."""
+    pieces, last, done = [], 0, -1
+    for match in _LEET_CHAR.finditer(text):
+        at = match.start()
+        if at < done:
+            continue
+        start, end = at, at + 1
+        while start > 0 and text[start - 1] in _LEET_TOKEN_CHARS:
+            start -= 1
+        while end < len(text) and text[end] in _LEET_TOKEN_CHARS:
+            end += 1
+        done = end
+        token = text[start:end]
+        word = _read_leet(token)
+        if word != token:
+            pieces += [text[last:start], word]
+            last = end
+    return "".join(pieces) + text[last:] if pieces else text
+
+
+def _read_v_for_u(text: str) -> str:
+    hits = {w for w in _V_CANDIDATE.findall(text) if w in _V_FOR_U}
+    if not hits:
+        return text
+    return re.sub(r"\b(?:" + "|".join(map(re.escape, hits)) + r")\b", lambda m: _V_FOR_U[m.group(0)], text)
+
+
+def _unmask(match: re.Match[str]) -> str:
+    token = match.group(0)
+    for word in _MASKABLE.get((len(token), token[0]), ()):
+        if all(t in "*#" or t == w for t, w in zip(token, word)):
+            return word
+    return token
+
 
 # Letters rarely doubled in English are squeezed from two repeats; any other character from three.
 _STRETCH = re.compile(r"(\D)\1+")
@@ -266,12 +361,19 @@ def normalise_with_stats(text: str) -> tuple[str, TextStats]:
     if "@" in text:
         text, n_mentions = _MENTION.subn(" zzmention ", text)
 
-    if _LEET_GATE.search(text):
-        text = _LEET_INNER.sub(_leet, text)
-    if "$" in text or "@" in text:
-        text = _LEET_SYMBOL_EDGE.sub(_leet, text)
-    if _LEET_DIGIT_GATE.search(text):
-        text = _LEET_DIGIT_EDGE.sub(_leet, text)
+    if "*" in text or "#" in text:
+        text = _MASKED.sub(_unmask, text)
+    if "v" in text and any(piece in text for piece in _V_GATE):
+        text = _read_v_for_u(text)
+    # Every leetspeak step needs a letter next to a digit or symbol: one search decides whether any can apply.
+    if _LEET_TOKEN_GATE.search(text):
+        text = _read_leet_words(text)
+        if _LEET_GATE.search(text):
+            text = _LEET_INNER.sub(_leet, text)
+        if "$" in text or "@" in text:
+            text = _LEET_SYMBOL_EDGE.sub(_leet, text)
+        if _LEET_DIGIT_GATE.search(text):
+            text = _LEET_DIGIT_EDGE.sub(_leet, text)
     text = _STRETCH.sub(_squeeze, text)
     text = _DIGITS.sub("0", text)
     text = " ".join(text.split())

@@ -43,6 +43,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from .errors import InvalidDataError
+from .features import CountCache
 from .files import sha256_file
 from .model import build_pipeline, sigmoid
 from .persistence import save_model
@@ -305,6 +306,9 @@ def train(
     progress: bool = True,
     recipe: str = "custom",
     extra_metadata: Mapping[str, Any] | None = None,
+    cache: "CountCache | None" = None,
+    informational: Sequence[str] = (),
+    flag_rates: Mapping[str, tuple[float, Sequence[str]]] | None = None,
 ) -> TrainedModel:
     """Fit a model on labeled sources and choose its thresholds on held-out rows.
 
@@ -326,6 +330,18 @@ def train(
         (labels not named use DEFAULT_PRECISION).
     seed : int
         Seeds the validation split; fitting itself is deterministic.
+    flag_rates : mapping of label to (share, source names), optional
+        A budget of ordinary comments a label may hold: its hold threshold is the score reached by ``share`` of the
+        held-out rows of those sources (ordinary news comments) instead of the precision target's. For labels whose
+        validation data is too thin or noisy for a precision target (threats among toxic news comments), or whose
+        corpora are nothing like a news site's traffic (spam), it says what a site pays: that share of its ordinary
+        comments held by this label. The precision target's threshold is kept in the notes.
+    informational : sequence of str
+        Labels that are scored and reported but act on no verdict by default: their thresholds are 1.0 (a site
+        can set its own). Their validation metrics are reported as for every label.
+    cache : CountCache, optional
+        Counts of comments already normalised and hashed (:class:`moderation.features.CountCache`), for training
+        many models on parts of the same corpus; made with the same feature parameters. The model is the same.
 
     Returns
     -------
@@ -369,6 +385,8 @@ def train(
         for label in labels:
             names = (threshold_sources or {}).get(label)
             wanted.update(names if names else data.loc[data[label].notna(), "_source"].unique())
+        for _, names in (flag_rates or {}).values():
+            wanted.update(names)
         pool = np.flatnonzero(data["_source"].isin(wanted).to_numpy())
         strata = data["_source"].iloc[pool].astype(str) + "|" + (Y.iloc[pool].fillna(0).max(axis=1) >= 0.5).astype(str)
         counts = strata.value_counts()
@@ -380,12 +398,14 @@ def train(
     pipeline = build_pipeline(**params)
     say(f"fitting {len(labels)} label(s) on {int(fit_rows.sum()):,} rows from {len(sources)} source(s)")
     # Features and heads learn from the training rows; the calibration step below from held-out rows only.
-    pipeline[:-1].fit(
-        data.loc[fit_rows, "text"].tolist(),
-        Y[fit_rows],
-        heads__sample_weight=data.loc[fit_rows, "_weight"].to_numpy(),
-        heads__domains=data.loc[fit_rows, "_domain"].tolist(),
-    )
+    fit_texts = data.loc[fit_rows, "text"].tolist()
+    fit_args = {"sample_weight": data.loc[fit_rows, "_weight"].to_numpy(), "domains": data.loc[fit_rows, "_domain"].tolist()}
+    if cache is None:
+        pipeline[:-1].fit(fit_texts, Y[fit_rows], **{f"heads__{k}": v for k, v in fit_args.items()})
+    else:
+        features = pipeline.named_steps["features"]
+        counts = cache.counts(fit_texts)
+        pipeline.named_steps["heads"].fit(features.fit_counts(counts).transform_counts(counts), Y[fit_rows], **fit_args)
     say("fitted")
 
     thresholds: dict[str, dict[str, float]] = {}
@@ -394,7 +414,9 @@ def train(
     heads, calibration = pipeline.named_steps["heads"], pipeline.named_steps["calibration"]
     if held.any():
         val = data.loc[held].reset_index(drop=True)
-        val_X = pipeline.named_steps["features"].transform(val["text"].tolist())
+        features = pipeline.named_steps["features"]
+        val_texts = val["text"].tolist()
+        val_X = features.transform(val_texts) if cache is None else features.transform_counts(cache.counts(val_texts))
         targets = val[list(labels)].copy()
         for label in labels:
             names = (threshold_sources or {}).get(label)
@@ -412,6 +434,14 @@ def train(
             else:
                 target = precision.get(label, DEFAULT_PRECISION) if "hold" not in precision else precision
                 t, notes = choose_thresholds(val.loc[rows, label], scores[rows.to_numpy(), j], target)
+                if label in (flag_rates or {}):
+                    share, names = flag_rates[label]
+                    ordinary = val["_source"].isin(names).to_numpy()
+                    if ordinary.any():
+                        budget = float(round(np.quantile(scores[ordinary, j], 1 - share), 4))
+                        notes["flag_rate"] = {"share": share, "sources": sorted(names), "threshold": budget,
+                                              "precision_threshold": t.hold, "rows": int(ordinary.sum())}
+                        t = Thresholds(budget, max(budget, t.reject))
                 validation_metrics[label] = metrics_for(val.loc[rows, label], scores[rows.to_numpy(), j], t)
                 notes["sources"] = sorted(val.loc[rows, "_source"].unique())
             thresholds[label] = {"hold": t.hold, "reject": t.reject}
@@ -420,6 +450,13 @@ def train(
     else:
         calibration.fit(np.zeros((0, len(labels))), Y.iloc[:0])  # nothing held out: the identity
         thresholds = {label: {"hold": 0.5, "reject": 0.9} for label in labels}
+    for label in informational:
+        if label in thresholds:
+            threshold_notes.setdefault(label, {})["informational"] = (
+                f"scored and reported, never acting on a verdict by default (the measured thresholds were "
+                f"{thresholds[label]['hold']} / {thresholds[label]['reject']})"
+            )
+            thresholds[label] = {"hold": 1.0, "reject": 1.0}
 
     from . import __version__
 
@@ -435,6 +472,7 @@ def train(
         "labels": list(labels),
         "thresholds": thresholds,
         "threshold_notes": threshold_notes,
+        "informational": [label for label in informational if label in thresholds],
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
         "seed": seed,
         "validation_share": validation,
@@ -479,6 +517,8 @@ def evaluate(
         if unknown:
             raise InvalidDataError(f"label_map names label(s) {unknown} this model does not score {list(moderator.labels)}")
         frame = frame.rename(columns=dict(label_map))
+    if label_columns is not None:
+        moderator.require(*label_columns)
     if label_columns is None:
         label_columns = [c for c in moderator.labels if c in frame.columns]
         if not label_columns:

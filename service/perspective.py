@@ -4,9 +4,11 @@ A Perspective client (Coral Talk has a configurable Perspective endpoint) switch
 ``https://THIS-SERVER/v1alpha1`` with a key made by ``moderation keys create``, passed as ``?key=`` like Google's.
 
 Attributes map onto the model's labels: ``TOXICITY`` -> toxicity, ``INSULT`` -> insult, ``IDENTITY_ATTACK`` ->
-identity_attack, ``SPAM`` -> spam (Perspective's experimental SPAM). An attribute is served only when the loaded model
-has that label; any other Perspective attribute (``SEVERE_TOXICITY``, ``PROFANITY``, ``THREAT``...) is an error,
-never an invented number, unless the request sets ``dropUnsupportedAttributes``, which leaves it out of the answer.
+identity_attack, ``THREAT`` -> threat, ``PROFANITY`` -> profanity, ``SPAM`` -> spam (Perspective's experimental SPAM).
+An attribute is served only when the loaded model has that label (an older or the commercial model may lack threat
+and profanity); asking for one it lacks, or for any other Perspective attribute (``SEVERE_TOXICITY``,
+``SEXUALLY_EXPLICIT``...), is a 400 error naming the attributes the model serves, never an invented number, unless
+the request sets ``dropUnsupportedAttributes``, which leaves it out of the answer.
 
 Other behaviour, and where it departs from Google's service:
 
@@ -58,7 +60,14 @@ __all__ = ["bp", "ATTRIBUTE_LABELS", "PerspectiveError"]
 bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
 
 #: Perspective attribute -> our label.
-ATTRIBUTE_LABELS = {"TOXICITY": "toxicity", "INSULT": "insult", "IDENTITY_ATTACK": "identity_attack", "SPAM": "spam"}
+ATTRIBUTE_LABELS = {
+    "TOXICITY": "toxicity",
+    "INSULT": "insult",
+    "IDENTITY_ATTACK": "identity_attack",
+    "THREAT": "threat",
+    "PROFANITY": "profanity",
+    "SPAM": "spam",
+}
 #: Attributes Perspective has (or had); requesting one this server cannot score is an error, not "unknown".
 PERSPECTIVE_ATTRIBUTES = frozenset(
     {

@@ -64,6 +64,8 @@ SHARED_FOLDERS = {
     "stormfront-hate-speech-2018",
     "ethos-hate-speech",
     "wikipedia-toxicity-identity-testset",
+    "jigsaw-toxic-comments-subsets",
+    "ucc-train-comments-unlabeled",
 }
 
 
@@ -83,9 +85,9 @@ def copy_fixture(name: str, destination: Path) -> Path:
 
 
 def test_catalogue_has_one_entry_per_shared_folder():
-    """The catalogue describes each of the twelve shared dataset folders exactly once."""
+    """The catalogue describes each of the fourteen shared dataset folders exactly once."""
     assert sorted(d.folder for d in catalogue()) == sorted(SHARED_FOLDERS)
-    assert len(set(ALL_IDS)) == len(ALL_IDS) == 12
+    assert len(set(ALL_IDS)) == len(ALL_IDS) == 14
 
 
 @pytest.mark.parametrize("entry", catalogue(), ids=ALL_IDS)
@@ -99,7 +101,8 @@ def test_catalogue_entry_is_consistent(entry):
         assert data_file.size > 0
     read = {path for _, files in entry.variants for path in files}
     assert read == {f.path for f in entry.data_files}
-    assert set(entry.labels) <= set(LABELS) and entry.labels
+    assert set(entry.labels) <= set(LABELS)
+    assert bool(entry.labels) == (entry.kind != "unlabeled")
     assert [label for label, _ in entry.label_mapping] == list(entry.labels)
     assert entry.license and entry.license_note and entry.citation and entry.homepage.startswith("https://")
     assert entry.fetchable or entry.fetch_note
@@ -120,6 +123,8 @@ def test_catalogue_entry_is_consistent(entry):
         ("ethos", False),
         ("civil_spans", True),
         ("wikipedia_identity", False),
+        ("jigsaw", False),
+        ("ucc_unlabeled", False),
     ],
 )
 def test_commercial_use_follows_the_license(name, commercial):
@@ -136,8 +141,8 @@ def test_datasets_without_public_file_urls_are_not_fetchable(name):
 
 def test_get_unknown_dataset_lists_known_names():
     """Asking for an unknown dataset raises DatasetError naming the known ones."""
-    with pytest.raises(DatasetError, match=r"unknown dataset 'jigsaw'.*youtube.*wikipedia_identity"):
-        get("jigsaw")
+    with pytest.raises(DatasetError, match=r"unknown dataset 'hatexplain'.*youtube.*ucc_unlabeled"):
+        get("hatexplain")
 
 
 def test_load_unknown_dataset_raises():
@@ -205,14 +210,15 @@ def test_loader_returns_the_standard_schema(name):
     assert list(df.columns) == [*COLUMNS, *entry.extra_columns]
     assert isinstance(df.index, pd.RangeIndex) and len(df) > 0
     assert all(isinstance(t, str) for t in df["text"])
+    variants = [fixture(name, variant=v) for v, _ in entry.variants]
     for label in LABELS:
         assert df[label].dtype == np.float64
         values = df[label].dropna()
         assert values.between(0, 1).all()
         if label in entry.labels:
-            assert len(values) > 0, label
+            assert any(v[label].notna().any() for v in variants), label
         else:
-            assert df[label].isna().all(), label
+            assert all(v[label].isna().all() for v in variants), label
     assert (df["source"] == name).all()
     assert set(df["split"]) <= {"train", "test", None}
     assert "DATE" not in df and "COMMENT_ID" not in df
@@ -377,14 +383,34 @@ def test_ethos_keeps_the_hate_fraction():
     np.testing.assert_array_equal(datasets.binarise(task("ethos"), df), [1, 0, 1, 0])
 
 
+def test_ethos_multilabel_variant_gives_violence_as_threat():
+    """ETHOS multilabel: every comment is hateful (toxic, identity attack); violence is the threat fraction."""
+    df = fixture("ethos", variant="multilabel")
+    assert (df["toxicity"] == 1).all() and (df["identity_attack"] == 1).all()
+    np.testing.assert_allclose(df["threat"], [0, 1, 0.333333333])
+    assert fixture("ethos")["threat"].isna().all()
+
+
 def test_civil_spans_majority_rules():
     """Toxic spans: majority-not-toxic and tied posts are dropped; span types count only with character overlap."""
     df = fixture("civil_spans")
-    assert df["text"].str[:5].tolist() == ["Idiot", "Clown", "You f", "abcde"]
+    assert df["text"].str[:5].tolist() == ["Idiot", "Clown", "You f", "abcde", "I wil"]
     assert (df["toxicity"] == 1).all()
-    np.testing.assert_array_equal(df["insult"], [1, 1, np.nan, np.nan])
-    np.testing.assert_array_equal(df["identity_attack"], [np.nan, np.nan, 1, np.nan])
-    assert df["n_raters"].tolist() == [3, 3, 3, 3]
+    np.testing.assert_array_equal(df["insult"], [1, 1, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(df["identity_attack"], [np.nan, np.nan, 1, np.nan, np.nan])
+    np.testing.assert_array_equal(df["threat"], [np.nan] * 4 + [1])
+    np.testing.assert_array_equal(df["profanity"], [np.nan] * 4 + [1])
+    assert df["n_raters"].tolist() == [3, 3, 3, 3, 3]
+
+
+def test_civil_spans_type_shares_count_the_raters_who_called_the_post_toxic():
+    """Each span type's share is the fraction of the post's toxic-voting raters who marked that type (once each)."""
+    df = fixture("civil_spans")
+    np.testing.assert_allclose(df["threat_share"], [0, 0, 0, 1 / 3, 2 / 3])
+    np.testing.assert_allclose(df["profanity_share"], [1 / 3, 0, 0, 0, 2 / 3])
+    # Post 5 has three raters, one of whom ticked "not toxic": shares count the other two.
+    np.testing.assert_allclose(df["identity_attack_share"][2], 1.0)
+    assert df[["insult_share", "identity_attack_share", "threat_share", "profanity_share"]].stack().between(0, 1).all()
 
 
 def test_wikipedia_identity_variants_share_labels():
@@ -401,6 +427,91 @@ def test_instagram_scam_is_spam():
     df = fixture("instagram")
     assert df["spam"].tolist() == [1, 0, 0, 1, 0]
     assert df["text"][2] == "NA"
+
+
+def test_jigsaw_subsets_are_groups():
+    """Jigsaw: both subsets load, toxic is toxicity, the subset is the group; quoted line breaks stay in the text."""
+    df = fixture("jigsaw")
+    assert df["group"].tolist() == ["robtest"] * 6 + ["sample"] * 4
+    assert df["toxicity"].tolist() == [0, 0, 1, 0, 1, 0, 0, 0, 1, 0]
+    assert df["text"][3] == "NA" and df["text"][9] == "null"
+    assert df["text"][7].startswith('"\n please stop')
+    assert df[["insult", "identity_attack", "spam"]].isna().all().all()
+
+
+def test_ucc_unlabeled_has_texts_and_no_labels():
+    """The unlabeled UCC texts load with every label missing; doubled quotes are undone and 'NA' stays text."""
+    df = fixture("ucc_unlabeled")
+    assert len(df) == 5 and df[list(LABELS)].isna().all().all()
+    assert df["text"][1] == 'Personally I prefer the bus, but "each to their own" as they say.'
+    assert df["text"][2] == "NA"
+
+
+def test_empty_unlabeled_comment_is_refused(tmp_path):
+    """An empty line in the unlabeled UCC texts is reported with the file, the column and the row."""
+    folder = copy_fixture("ucc_unlabeled", tmp_path)
+    (folder / "train_comments.csv").write_text('"comment"\n"fine"\n""\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"train_comments.csv: column 'comment' is empty in row 3"):
+        load("ucc_unlabeled", tmp_path, verify=False)
+
+
+# One column each loader reads, and the file it is in: renaming it must give an error naming both.
+MALFORMED = [
+    ("youtube", "Youtube01-Psy.csv", "CLASS"),
+    ("instagram", "comments-rated.csv", "scam"),
+    ("impermium", "train.csv", "Comment"),
+    ("olid", "olid-training-v1.0.tsv", "subtask_a"),
+    ("olid", "testset-levela.tsv", "tweet"),
+    ("ucc", "test.csv", "hostile"),
+    ("davidson", "labeled_data.csv", "class"),
+    ("stormfront", "sentences.tsv", "text"),
+    ("stormfront", "annotations_metadata.csv", "label"),
+    ("ethos", "Ethos_Dataset_Binary.csv", "isHate"),
+    ("civil_spans", "spans.csv", "type"),
+    ("civil_spans", "annotations.csv", "not toxic"),
+    ("wikipedia_identity", "toxicity_nonfuzzed_testset.csv", "toxic"),
+    ("jigsaw", "robtest_jigsaw_balanced.csv", "toxic"),
+    ("jigsaw", "jigsaw_sample_5k_lowercased.csv", "comment_text"),
+    ("ucc_unlabeled", "train_comments.csv", "comment"),
+]
+
+
+@pytest.mark.parametrize("name, filename, column", MALFORMED, ids=[f"{n}-{c}" for n, _, c in MALFORMED])
+def test_missing_column_names_the_file_and_the_column(tmp_path, name, filename, column):
+    """A file that lacks a column its loader reads is refused with the file's path and the column's name."""
+    folder = copy_fixture(name, tmp_path)
+    path = folder / filename
+    raw = path.read_bytes()
+    header, rest = raw.split(b"\n", 1)
+    renamed = re.sub(rb'(^|[,;\t"])' + re.escape(column.encode()) + rb'(?=$|[,;\t"\r])', rb"\1renamed", header)
+    assert renamed != header
+    path.write_bytes(renamed + b"\n" + rest)
+    with pytest.raises(DatasetError, match=rf"{re.escape(filename)}: no column '{re.escape(column)}'"):
+        load(name, tmp_path, verify=False)
+
+
+def test_fox_record_without_a_label_is_refused(tmp_path):
+    """A Fox News record without its label field is reported with the file and the record number."""
+    folder = copy_fixture("fox", tmp_path)
+    (folder / "fox-news-comments.json").write_text('{"text": "a comment", "user": "u"}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"fox-news-comments.json: record 1 has no 'label' field"):
+        load("fox", tmp_path, verify=False)
+
+
+def test_sms_line_without_a_tab_is_refused(tmp_path):
+    """An SMS line with no tab (no message column) is reported with the file and the line."""
+    folder = copy_fixture("sms", tmp_path)
+    (folder / "SMSSpamCollection").write_bytes(b"ham\tfine message\nspam no tab here\n")
+    with pytest.raises(DatasetError, match=r"SMSSpamCollection, line 2: no 'text' column"):
+        load("sms", tmp_path, verify=False)
+
+
+def test_file_that_is_not_csv_is_refused(tmp_path):
+    """A data file that cannot be parsed as CSV, or is not UTF-8, is refused with its path."""
+    folder = copy_fixture("jigsaw", tmp_path)
+    (folder / "robtest_jigsaw_balanced.csv").write_bytes(b"comment_text,toxic\n\xff\xfe bad bytes,1\n")
+    with pytest.raises(DatasetError, match=r"robtest_jigsaw_balanced.csv: not valid UTF-8"):
+        load("jigsaw", tmp_path, verify=False)
 
 
 # ------------------------------------------------------------------------------------------------ verification
@@ -538,11 +649,10 @@ def test_fetch_downloads_verifies_and_writes_sums(tmp_path, monkeypatch):
 def test_fetch_keeps_files_that_are_already_correct(tmp_path, monkeypatch):
     """A second fetch finds the files in place and downloads nothing."""
     entry = with_fixture_checksums("ethos", monkeypatch)
-    body = (FIXTURES / entry.folder / "Ethos_Dataset_Binary.csv").read_bytes()
-    web = FakeWeb({entry.data_files[0].url: body})
+    web = FakeWeb({f.url: (FIXTURES / entry.folder / f.path).read_bytes() for f in entry.data_files})
     fetch("ethos", tmp_path, urlopen=web)
     fetch("ethos", tmp_path, urlopen=web)
-    assert len(web.requested) == 1
+    assert len(web.requested) == len(entry.data_files) == 2
 
 
 def test_fetch_extracts_members_of_a_zip_archive(tmp_path, monkeypatch):
@@ -613,7 +723,36 @@ def test_protocol_tasks_are_well_formed():
         assert t.scheme in datasets.SCHEMES
         if t.variant is not None:
             get(t.dataset).variant_files(t.variant)
-    assert {t.dataset for t in protocol()} == set(ALL_IDS) - {"civil_spans"}
+    # Unlabeled and cross-source-only (Jigsaw) sets have no in-domain task; the toxic spans (all toxic) only
+    # measure span types among toxic posts.
+    assert {t.dataset for t in protocol()} == set(ALL_IDS) - {"jigsaw", "ucc_unlabeled"}
+    assert {t.target for t in protocol() if t.dataset == "civil_spans"} == {
+        "insult_share", "identity_attack_share", "threat_share", "profanity_share"}
+
+
+def test_cross_source_rows_are_well_formed():
+    """Every cross-source row names a catalogued dataset, known labels, and leaves its own dataset out."""
+    rows = datasets.cross_source()
+    assert len({t.name for t in rows}) == len(rows)
+    for t in rows:
+        assert get(t.dataset).kind in ("spam", "abuse")
+        assert set(t.labels) <= set(LABELS) and t.rows in ("test", "all")
+        assert t.dataset in t.excluded and all(get(name) for name in t.excluded)
+        assert t.target in fixture(t.dataset, variant=t.variant).columns
+    counted = {t.dataset for t in rows if t.in_mean}
+    assert counted == {d.id for d in catalogue() if d.kind in ("spam", "abuse")} - {"civil_spans", "wikipedia_identity"}
+    assert datasets.get("ucc_unlabeled").id in next(t for t in rows if t.name == "ucc-hostile").excluded
+
+
+def test_cross_source_rows_pick_the_test_side_or_the_group():
+    """A fixed split's row scores its test side only; a Jigsaw row only its subset; rows without a target none."""
+    ucc = next(t for t in datasets.cross_source() if t.name == "ucc-hostile")
+    assert datasets.cross_source_rows(ucc, fixture("ucc")).tolist() == [4, 5, 6]
+    sample = next(t for t in datasets.cross_source() if t.name == "jigsaw-sample")
+    assert datasets.cross_source_rows(sample, fixture("jigsaw")).tolist() == [6, 7, 8, 9]
+    fox = next(t for t in datasets.cross_source() if t.name == "fox")
+    frame = fixture("fox").assign(toxicity=[1.0, np.nan, 0.0])
+    assert datasets.cross_source_rows(fox, frame).tolist() == [0, 2]
 
 
 @pytest.mark.parametrize(
@@ -853,6 +992,147 @@ def test_evasion_base_set_is_ours_and_abusive():
         assert keywords and all(k.lower() in text.lower() for k in keywords)
 
 
+# -------------------------------------------------------------------------------------------- functional suites
+
+from moderation.datasets import functional  # noqa: E402
+
+ABUSE_CLASSES = {
+    "hateful": {"threat_person_direct", "threat_person_indirect", "threat_group_direct", "threat_group_indirect",
+                "call_for_violence", "dehumanisation", "hate_nationality", "hate_religion", "hate_ethnicity",
+                "hate_gender", "hate_orientation", "hate_disability", "hate_immigrants", "hate_political_group",
+                "slurs", "masked_profanity"},
+    "contrast": {"identity_neutral", "identity_positive", "counter_speech", "negated_hate", "civil_disagreement",
+                 "untargeted_profanity", "criticism_of_government"},
+}
+
+
+def test_abuse_suite_covers_every_class_with_expected_verdicts():
+    """The news-comment suite has at least 600 comments over the hateful classes and the contrasts, 25+ each."""
+    suite = functional.abuse_suite()
+    assert len(suite) >= 600 and suite["id"].is_unique and suite["text"].is_unique
+    for kind, names in ABUSE_CLASSES.items():
+        part = suite[suite["kind"] == kind]
+        assert set(part["class"]) == names
+        assert part["class"].value_counts().min() >= 25
+        assert set(part["expected"]) == {"hold" if kind == "hateful" else "approve"}
+
+
+def test_spam_suite_covers_spam_and_look_alikes():
+    """The spam suite has at least 200 comments: spam to hold or reject and legitimate look-alikes to approve."""
+    suite = functional.spam_suite()
+    assert len(suite) >= 200 and suite["id"].is_unique
+    assert set(suite["kind"]) == {"spam", "look-alike"}
+    assert {"seo_plug", "tech_support_scam", "crypto_investment_scam", "messenger_handle", "phone_number_spam",
+            "author_url_compliment", "non_english_link_drop", "source_link", "long_with_numbers"} <= set(suite["class"])
+    assert suite["author_url"].notna().sum() >= 30
+    assert set(suite.loc[suite["kind"] == "spam", "expected"]) == {"spam"}
+
+
+@pytest.mark.parametrize("suite", [functional.abuse_suite, functional.spam_suite])
+def test_suite_parts_are_fixed_by_the_id(suite):
+    """Dev and test parts come from a hash of each id: about 40% dev, stable, and every class in both parts."""
+    frame = suite()
+    assert frame["part"].tolist() == [functional.part_of(i) for i in frame["id"]]
+    assert 0.3 <= (frame["part"] == "dev").mean() <= 0.5
+    for _, part in frame.groupby("class"):
+        assert set(part["part"]) == {"dev", "test"}
+    assert len(suite("dev")) + len(suite("test")) == len(frame)
+    with pytest.raises(InvalidDataError, match="part must be one of"):
+        suite("train")
+
+
+def test_suite_texts_are_not_training_templates():
+    """No functional-suite comment is an identity training row or an evasion base comment."""
+    suite = set(functional.abuse_suite()["text"].map(text_key))
+    assert not suite & set(identity.training_frame()["text"].map(text_key))
+    assert not suite & set(evasion.base_set()["text"].map(text_key))
+
+
+def test_score_suite_reports_the_share_handled_as_expected(tiny_moderator):
+    """score_suite marks each comment as handled as expected or not; summarise_suite gives shares per class."""
+    suite = functional.spam_suite("dev")
+    scored = functional.score_suite(tiny_moderator, suite)
+    assert len(scored) == len(suite) and scored["as_expected"].dtype == bool
+    flagged = scored["verdict"] != "approve"
+    assert (scored["as_expected"] == (flagged == (scored["expected"] == "spam"))).all()
+    summary = functional.summarise_suite(scored)
+    assert {"spam", "look-alike"} <= set(summary.loc[summary["class"] == "all", "kind"])
+    assert summary["as_expected"].between(0, 1).all()
+
+
+from moderation.datasets import synthetic  # noqa: E402
+
+# Generic words a slot filler may share with the suite ("put", "make" are verbs any sentence has).
+GENERIC = {"behind", "finish", "gets", "leave", "make", "put"}
+
+
+def _words(text):
+    return re.findall(r"[a-z']+", text.lower())
+
+
+def test_synthetic_fillers_are_not_words_of_the_suite():
+    """No target, dehumanising noun, weapon or violent phrase of the synthetic set is a content word of the suite."""
+    from moderation.reasons import FUNCTION_WORDS
+
+    vocabulary = {w for text in functional.abuse_suite()["text"] for w in _words(text)}
+    assert not (synthetic.fillers() & vocabulary) - FUNCTION_WORDS - GENERIC
+
+
+def test_synthetic_sentences_share_no_five_words_with_the_suite():
+    """No synthetic sentence shares a run of five words with a functional-suite comment: other frames."""
+    grams = {tuple(w[i : i + 5]) for w in map(_words, functional.abuse_suite()["text"]) for i in range(len(w) - 4)}
+    for text in synthetic.training_frame()["text"]:
+        words = _words(text)
+        assert not any(tuple(words[i : i + 5]) in grams for i in range(len(words) - 4)), text
+
+
+# Pieces of a URL or a number format, not vocabulary.
+URL_TOKENS = {"www", "com", "org", "ca", "fr", "en", "s", "t", "x", "gov", "uk", "bc"}
+
+
+def test_synthetic_spam_fillers_are_not_words_of_the_spam_suite():
+    """No brand, trade, domain, coin, messenger, person or citing phrase of the synthetic spam is in the spam suite."""
+    from moderation.reasons import FUNCTION_WORDS
+
+    suite = functional.spam_suite()
+    texts = list(suite["text"]) + [v for c in ("author", "author_url") for v in suite[c].dropna()]
+    vocabulary = {w for text in texts for w in re.findall(r"[^\W\d_]+", text.lower())}
+    words = set()
+    for slot in ("praise", "trade", "tld", "brand", "trouble", "coin", "messenger", "mentor", "official", "cite"):
+        for value in synthetic.SPAM_FILLERS[slot]:
+            words.update(re.findall(r"[^\W\d_]+", value.lower()))
+    assert not (words & vocabulary) - FUNCTION_WORDS - URL_TOKENS
+
+
+def test_synthetic_spam_shares_no_five_words_with_the_spam_suite():
+    """Other frames than the spam suite's: no synthetic spam or look-alike shares five words in a row with it."""
+    grams = {tuple(w[i : i + 5]) for w in map(_words, functional.spam_suite()["text"]) for i in range(len(w) - 4)}
+    frame = synthetic.spam_frame()
+    assert set(frame["spam"]) == {0.0, 1.0} and frame["text"].is_unique
+    for text in frame["text"]:
+        words = _words(text)
+        assert not any(tuple(words[i : i + 5]) in grams for i in range(len(words) - 4)), text
+
+
+def test_synthetic_targets_appear_in_hateful_and_contrasting_sentences():
+    """Every group is named in hateful and in contrasting rows, so its name cannot carry the label."""
+    frame = synthetic.training_frame()
+    hateful = frame["toxicity"] == 1
+    for plural, _ in synthetic.GROUPS:
+        named = frame["text"].str.contains(plural, regex=False)
+        assert (named & hateful).any() and (named & ~hateful).any(), plural
+    assert 0.4 <= hateful.mean() <= 0.7 and frame["text"].is_unique
+    assert set(frame.loc[frame["kind"].str.startswith("threat"), "threat"]) == {1.0}
+
+
+@pytest.mark.data
+def test_real_suite_texts_occur_in_no_dataset(real):
+    """No functional-suite comment occurs in any shared dataset: they were written for this project."""
+    suite = set(functional.abuse_suite()["text"].map(text_key)) | set(functional.spam_suite()["text"].map(text_key))
+    for entry in catalogue():
+        assert not suite & set(real(entry.id)["text"].map(text_key)), entry.id
+
+
 def test_evasion_set_schema_and_size():
     """The evasion set has every base row once per method plus its original, with labels carried over."""
     df = evasion.evasion_set()
@@ -1050,6 +1330,31 @@ def test_real_wikipedia_identity(real):
 
 
 @pytest.mark.data
+def test_real_jigsaw(real):
+    """Jigsaw subsets: RobTest 12,176 rows (6,089 toxic), the natural-rate sample 4,963 (645 toxic)."""
+    df = real("jigsaw")
+    counts = df.groupby("group")["toxicity"].agg(["size", "sum"]).astype(int).to_dict("index")
+    assert counts == {"robtest": {"size": 12176, "sum": 6089}, "sample": {"size": 4963, "sum": 645}}
+
+
+@pytest.mark.data
+def test_real_ucc_unlabeled(real):
+    """UCC train texts: 35,456 comments, no labels, none empty."""
+    df = real("ucc_unlabeled")
+    assert len(df) == 35456 and df[list(LABELS)].isna().all().all()
+    assert (df["text"].str.strip() != "").all()
+
+
+@pytest.mark.data
+def test_real_cross_source_rows(real):
+    """Cross-source rows score the fixed test sides (Impermium 2,647, OLID 860, UCC 4,425) and all of the rest."""
+    sizes = {t.name: len(datasets.cross_source_rows(t, real(t.dataset))) for t in datasets.cross_source()}
+    assert sizes["impermium"] == 2647 and sizes["olid"] == 860 and sizes["ucc-hostile"] == 4425
+    assert sizes["jigsaw-robtest"] == 12176 and sizes["jigsaw-sample"] == 4963
+    assert sizes["fox"] == 1528 and sizes["youtube"] == 1956 and sizes["sms"] < 5574
+
+
+@pytest.mark.data
 def test_real_protocol_splits_are_deterministic_and_disjoint(real):
     """On the real data every task's splits repeat exactly and never share a text across sides."""
     for t in protocol():
@@ -1065,6 +1370,6 @@ def test_real_protocol_splits_are_deterministic_and_disjoint(real):
 def test_real_fetch_verifies_against_the_real_catalogue(real_dir, tmp_path):
     """Serving the real bytes at the catalogue URL passes the catalogue's own checksums."""
     entry = get("ethos")
-    body = (real_dir / entry.folder / "Ethos_Dataset_Binary.csv").read_bytes()
-    fetch("ethos", tmp_path, urlopen=FakeWeb({entry.data_files[0].url: body}))
-    assert len(load("ethos", tmp_path)) == 998
+    served = {f.url: (real_dir / entry.folder / f.path).read_bytes() for f in entry.data_files}
+    fetch("ethos", tmp_path, urlopen=FakeWeb(served))
+    assert len(load("ethos", tmp_path)) == 998 and len(load("ethos", tmp_path, variant="multilabel")) == 433

@@ -78,3 +78,35 @@ def test_analyze_spans_point_at_the_ngrams():
     a = f.analyze("You are an ID10T")
     pieces = {a.padded[s:e] for s, e in zip(a.start, a.end)}
     assert {"idiot", "an idiot", "idi", " y"} <= pieces
+
+
+def test_counts_then_idf_equal_fit_and_transform():
+    """Counting first and weighting after (fit_counts / transform_counts) gives fit / transform's matrix."""
+    f = CommentFeatures(n_features=2**10).fit(TEXTS)
+    g = CommentFeatures(n_features=2**10)
+    counts = g.counts(TEXTS)
+    g.fit_counts(counts)
+    np.testing.assert_array_equal(f.idf_, g.idf_)
+    assert abs(f.transform(TEXTS) - g.transform_counts(counts)).max() < 1e-12
+
+
+def test_count_cache_counts_each_text_once_and_keeps_order():
+    """A CountCache returns the counts of any texts in the order asked, counting a text only the first time."""
+    from moderation.features import CountCache
+
+    features = CommentFeatures(n_features=2**10)
+    cache = CountCache(features)
+    cache.add(TEXTS[:2])
+    assert len(cache) == 2
+    asked = TEXTS[::-1] + TEXTS[:1]
+    counts = cache.counts(asked)
+    assert len(cache) == len(TEXTS)
+    fresh = features.counts(asked)
+    assert abs(counts.matrix - fresh.matrix).max() == 0 and np.array_equal(counts.meta, fresh.meta)
+
+
+def test_counts_of_other_feature_parameters_are_refused():
+    """Counts made with other hashing parameters cannot be weighted by these features."""
+    counts = CommentFeatures(n_features=2**10).counts(TEXTS)
+    with pytest.raises(ValueError, match="counts were made with features"):
+        CommentFeatures(n_features=2**11).fit_counts(counts)

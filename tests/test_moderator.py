@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from moderation import Comment, InvalidCommentError, Moderator, Policy, PolicyError, Scores, Thresholds, Verdict
+from moderation import (
+    Comment,
+    InvalidCommentError,
+    Moderator,
+    Policy,
+    PolicyError,
+    Scores,
+    Thresholds,
+    UnknownLabelError,
+    Verdict,
+)
 
 
 def test_score_returns_scores_for_every_label(tiny_moderator):
@@ -143,8 +153,27 @@ def test_scores_to_dict_is_json_ready(tiny_moderator):
 
 def test_unknown_label_in_explain(tiny_moderator):
     """explain() names the labels the model has when asked for another."""
-    with pytest.raises(InvalidCommentError, match="unknown label 'threat'"):
+    with pytest.raises(UnknownLabelError, match="does not score 'threat'; it scores spam, toxicity"):
         tiny_moderator.explain("x", "threat")
+
+
+def test_a_label_the_model_lacks_is_an_error_not_a_zero(tiny_moderator):
+    """Asking a score for a label the model does not have raises UnknownLabelError, never returns 0."""
+    scores = tiny_moderator.score("you idiot")
+    with pytest.raises(UnknownLabelError, match="does not score 'threat'"):
+        scores["threat"]
+    with pytest.raises(UnknownLabelError, match="does not score 'profanity'"):
+        tiny_moderator.require("toxicity", "profanity")
+    assert isinstance(scores["toxicity"], float)
+
+
+def test_evaluating_a_label_the_model_lacks_is_an_error(tiny_moderator, tiny_frame):
+    """evaluate() refuses label columns the model does not score, before scoring anything."""
+    from moderation.training import evaluate
+
+    frame = tiny_frame.assign(threat=0.0)
+    with pytest.raises(UnknownLabelError, match="does not score 'threat'"):
+        evaluate(tiny_moderator, frame, label_columns=["toxicity", "threat"])
 
 
 def test_policy_lists_must_be_lists():
@@ -168,3 +197,41 @@ def test_verdicts_are_ordered_by_severity():
     assert Verdict.APPROVE < Verdict.HOLD < Verdict.REJECT
     assert max([Verdict.HOLD, Verdict.REJECT, Verdict.APPROVE]) is Verdict.REJECT
     assert [v.value for v in sorted(Verdict, reverse=True)] == ["reject", "hold", "approve"]
+
+
+@pytest.mark.parametrize("text", [
+    "You are a complete idiot and should shut up.",
+    "you people are such morons",
+    "Buy cheap pills now at http://pills.example.com you will love it",
+    "go back to where you came from you stupid troll",
+])
+def test_reasons_never_name_a_function_word_alone(tiny_moderator, text):
+    """A text reason is a content word or a phrase, never "you", "the", "are" or "back" on its own."""
+    from moderation.reasons import is_function_word
+
+    for reason in tiny_moderator.score(text).reasons:
+        if reason.kind == "text" and reason.feature and " " not in reason.feature:
+            assert not is_function_word(reason.feature), (text, reason)
+
+
+def test_spam_can_read_the_author_url(tiny_model_path):
+    """With spam_metadata, the spam label reads the author URL as well as the text; abuse labels do not, and the
+    reason names the field."""
+    plain = Moderator.load(tiny_model_path)
+    reading = Moderator(plain.pipeline, plain.metadata, spam_metadata=("author_url",))
+    comment = Comment("Nice post, thanks", author_url="http://buy-cheap-pills-now.example.com")
+    assert reading.score(comment)["spam"] > plain.score(comment)["spam"]
+    assert reading.score(comment)["toxicity"] == pytest.approx(plain.score(comment)["toxicity"])
+    frame = reading.score_many([comment, Comment("Nice post, thanks")])
+    assert frame["spam"][0] == pytest.approx(reading.score(comment)["spam"]) and frame["spam"][0] > frame["spam"][1]
+    flagged = reading.score(comment, policy=Policy({"spam": Thresholds(0.0, 1.0)}))
+    assert any(r.label == "spam" and r.description.startswith("author URL") for r in flagged.reasons)
+
+
+def test_unknown_spam_metadata_field_is_refused(tiny_model_path):
+    """A model naming a metadata field spam cannot read is refused with the fields it can."""
+    from moderation.errors import ModelFileError
+
+    plain = Moderator.load(tiny_model_path)
+    with pytest.raises(ModelFileError, match="spam_metadata names \\['user_ip'\\]"):
+        Moderator(plain.pipeline, plain.metadata, spam_metadata=("user_ip",))

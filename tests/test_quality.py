@@ -26,8 +26,8 @@ def _auc(moderator, frame, label, target):
 @pytest.mark.parametrize("dataset, label, target, bar", [
     ("impermium", "insult", "insult", 0.90),    # alt-profanity-check 0.819, Jigsaw BiLSTM 0.838
     ("impermium", "toxicity", "insult", 0.90),
-    ("ucc", "toxicity", "hostile", 0.76),       # alt-profanity-check 0.728, Jigsaw BiLSTM 0.781
-    ("olid", "toxicity", "toxicity", 0.70),     # scored as news comments; in its own domain see below
+    ("ucc", "toxicity", "hostile", 0.78),       # alt-profanity-check 0.728, Jigsaw BiLSTM 0.781
+    ("olid", "toxicity", "toxicity", 0.74),     # scored as news comments; in its own domain see below
 ])
 def test_fixed_test_splits(shipped, shared_data, dataset, label, target, bar):
     """On the fixed test sides of the protocol, ROC AUC stays at or above the bar."""
@@ -44,10 +44,18 @@ def test_olid_in_its_own_domain(shared_data):
 
 
 def test_identity_terms_barely_move_scores(shipped, shared_data):
-    """Swapping identity terms (the fuzzed Wikipedia set) changes ROC AUC by at most 0.02."""
+    """Swapping identity terms (the fuzzed Wikipedia set) changes ROC AUC by at most 0.015."""
     real = _auc(shipped, datasets.load("wikipedia_identity", shared_data), "toxicity", "toxicity")
     fuzzed = _auc(shipped, datasets.load("wikipedia_identity", shared_data, variant="fuzzed"), "toxicity", "toxicity")
-    assert real >= 0.85 and abs(real - fuzzed) <= 0.02
+    assert real >= 0.93 and abs(real - fuzzed) <= 0.015
+
+
+def test_threat_ranks_violent_hate_above_other_hate(shipped, shared_data):
+    """Among ETHOS's hateful comments, the threat head ranks those calling for violence higher: ROC AUC >= 0.75.
+
+    The threat label was never trained on ETHOS's violence annotations (the recipe reads only its binary file)."""
+    frame = datasets.load("ethos", shared_data, variant="multilabel")
+    assert _auc(shipped, frame, "threat", "threat") >= 0.75
 
 
 def test_youtube_held_out_video(shared_data):

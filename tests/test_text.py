@@ -23,11 +23,38 @@ from moderation.text import MAX_CHARS, normalise, normalise_with_stats, url_doma
         ("𝐢𝐝𝐢𝐨𝐭", "idiot"),  # mathematical bold
         ("<b>idiot</b>", "idiot"),
         ("fish &amp; chips", "fish & chips"),
+        ("F*ck the mayor", "fuck the mayor"),
+        ("f***", "fuck"),
+        ("f**king idiot", "fucking idiot"),
+        ("sh*t", "shit"),
+        ("a**hole", "asshole"),
+        ("motherf*cker", "motherfucker"),
+        ("you f*ggot", "you faggot"),
+        ("What an 455h0l3.", "what an asshole."),
+        ("this dvm8 idea", "this dumb idea"),
+        ("go fv(k yourself", "go fuck yourself"),
+        ("k1ll them", "kill them"),
     ],
 )
 def test_evasions_are_undone(raw, expected):
     """Spacing, stretching, leetspeak, homoglyphs, invisible characters, compatibility forms and HTML are undone."""
     assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize("text", ["*hugs* to all", "#metoo and #important", "grade a*", "a*b = c", "4 * 5"])
+def test_asterisks_that_mask_no_profane_word_are_kept(text):
+    """Emphasis, hashtags and arithmetic are not read as masked words."""
+    assert "*" in normalise(text) or "#" in normalise(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("very vivid vulture", "very vivid vulture"),
+    ("my cv and my dvd", "my cv and my dvd"),
+    ("mp3 files from 2020", "mp0 files from 0000"),
+])
+def test_leet_reading_keeps_words_that_spell_no_abusive_word(text, expected):
+    """Leetspeak is read only as an abusive word it spells exactly; other words with v or digits stay as written."""
+    assert normalise(text) == expected
 
 
 def test_ordinary_words_survive():

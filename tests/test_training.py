@@ -83,6 +83,20 @@ def test_training_is_reproducible(tiny_frame):
     assert a.metadata["thresholds"] == b.metadata["thresholds"]
 
 
+def test_training_with_a_count_cache_gives_the_same_model(tiny_frame):
+    """A CountCache only saves work: the model trained with it scores exactly like the one trained without."""
+    from moderation.protocol import count_cache
+
+    params = {"n_features": 2**12}
+    plain = train([Source("tiny", tiny_frame)], params=params, validation=0.3, progress=False)
+    cached = train([Source("tiny", tiny_frame)], params=params, validation=0.3, progress=False,
+                   cache=count_cache(params))
+    texts = tiny_frame["text"].tolist()
+    np.testing.assert_allclose(plain.moderator().score_many(texts)[list(plain.labels)],
+                               cached.moderator().score_many(texts)[list(cached.labels)], atol=1e-6)
+    assert plain.metadata["thresholds"] == cached.metadata["thresholds"]
+
+
 def test_soft_labels_are_accepted(tiny_frame):
     """Labels in (0, 1), e.g. the share of annotators, train without error."""
     frame = tiny_frame.copy()

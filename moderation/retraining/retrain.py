@@ -180,6 +180,8 @@ def retrain(
         progress=False,
         recipe=scope or "global",
         seed=seed,
+        # A label the active model only reports (profanity) stays a report in the retrained model.
+        informational=[label for label in getattr(active, "metadata", {}).get("informational", ())],
         extra_metadata={"model_id": model_id, "domain": domain, "feedback_rows": len(frame),
                         "feedback_held_out": len(held), "feedback_weight": feedback_weight},
     )

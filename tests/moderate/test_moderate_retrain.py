@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from moderation.labels import LABELS
+
 from service.retraining import feedback_frame, registry, retrain_site, scope_of, site_of
 
 PARAMS = {"n_features": 2**12}
@@ -34,6 +36,6 @@ def test_feedback_frame_turns_decisions_into_labels(storage, site):
     storage.feedback.record(site[0].id, "4", "ham", source="akismet")  # no text anywhere: skipped
     frame = feedback_frame(storage, site[0].id).set_index("text")
     assert frame.loc["buy pills", "spam"] == 1.0 and np.isnan(frame.loc["buy pills", "toxicity"])
-    assert frame.loc["nice article"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert frame.loc["nice article"].tolist() == [0.0] * len(LABELS)
     assert frame.loc["idiot", "toxicity"] == 1.0 and frame.loc["idiot", "spam"] == 0.0
     assert len(frame) == 3

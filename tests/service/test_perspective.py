@@ -302,7 +302,7 @@ def test_coral_talks_current_feedback_body_is_accepted_byte_for_byte(live, site)
     [
         {},
         {"FOO": {"summaryScore": {"value": 1}}},
-        {"THREAT": {"summaryScore": {"value": 1}}},
+        {"SEVERE_TOXICITY": {"summaryScore": {"value": 1}}},
         {"TOXICITY": {"summaryScore": {"value": 2}}},
         {"TOXICITY": {"spanScores": []}},
         {"TOXICITY": 1},

@@ -4,6 +4,8 @@ keys, the same lines once ids, keys, timestamps and numbers are masked)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -11,6 +13,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,28 +78,31 @@ def shipped_model():
         pytest.skip(f"the shipped model is not available: {exc}")
 
 
-def run_moderation(command: str, capsys) -> tuple[int, str]:
+def run_moderation(command: str) -> tuple[int, str]:
     """A ``moderation ...`` command run in-process (importing the library per command would take seconds)."""
     from moderation.cli import main
 
-    code = main(shlex.split(command)[1:])
-    out = capsys.readouterr()
-    return code, out.err + out.out
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(shlex.split(command)[1:])
+    return code, err.getvalue() + out.getvalue()
 
 
-def test_every_readme_example_runs_and_answers_as_documented(tmp_path, shipped_model, monkeypatch, capsys):
+def replay(workdir: Path):
+    """Run the README's examples in order against a fresh ``moderation serve`` started in ``workdir`` (which must be
+    the current directory, like the reader's), yielding ``(command, documented lines, actual lines)``; the first is
+    the server's banner, with the port and key of this run."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     for name in APP_ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+        os.environ.pop(name, None)
     steps = examples(README.read_text(encoding="utf-8"))
     assert steps[0][0] == "moderation serve"
     serve = subprocess.Popen(
         [sys.executable, "-m", "moderation.cli", "serve", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=tmp_path,
+        cwd=workdir,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -106,10 +112,10 @@ def test_every_readme_example_runs_and_answers_as_documented(tmp_path, shipped_m
     try:
         banner = []
         for line in serve.stdout:
-            banner.append(line.rstrip("\n"))
+            banner.append(line.rstrip("\n").replace(url, DOCUMENTED))
             if '-d \'{"text"' in line:
                 break
-        assert masked(banner) == masked([line.replace(DOCUMENTED, url) for line in steps[0][1]])
+        yield steps[0][0], steps[0][1], banner
         env["KEY"] = next(line.strip() for line in banner if re.fullmatch(r"\s*[0-9a-f]{48}\s*", line))
         for _ in range(100):  # wait until the workers answer
             if subprocess.run(["curl", "-sf", url + "/readyz"], capture_output=True).returncode == 0:
@@ -119,7 +125,7 @@ def test_every_readme_example_runs_and_answers_as_documented(tmp_path, shipped_m
             if command.startswith("KEY="):
                 continue
             if command.startswith("moderation "):
-                code, output = run_moderation(command, capsys)
+                code, output = run_moderation(command)
             else:
                 done = subprocess.run(
                     ["bash", "-c", command.replace(DOCUMENTED, url)],
@@ -129,13 +135,64 @@ def test_every_readme_example_runs_and_answers_as_documented(tmp_path, shipped_m
                     timeout=60,
                 )
                 code, output = done.returncode, done.stdout
-            actual = output.rstrip("\n").split("\n") if output.strip() else []
             assert code == 0, (command, output)
-            if len(documented) == 1 and documented[0].startswith("{"):
-                assert shape(json.loads(actual[0])) == shape(json.loads(documented[0])), command
-            else:
-                assert masked(actual) == masked(documented), command
+            actual = output.replace(url, DOCUMENTED).rstrip("\n").split("\n") if output.strip() else []
+            yield command, documented, actual
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         serve.wait(timeout=30)
         serve.stdout.close()
+
+
+def test_every_readme_example_runs_and_answers_as_documented(tmp_path, shipped_model, monkeypatch):
+    for name in APP_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    for command, documented, actual in replay(tmp_path):
+        if command == "moderation serve":
+            assert masked(actual) == masked(documented)
+        elif len(documented) == 1 and documented[0].startswith("{"):
+            assert shape(json.loads(actual[0])) == shape(json.loads(documented[0])), command
+        else:
+            assert masked(actual) == masked(documented), command
+
+
+def rewrite() -> None:
+    """Write every example's real output into the README (``make docs``): the outputs of this run, with this run's
+    first key in place of the documented one, and ``/srv/moderation`` for its working directory."""
+    text = README.read_text(encoding="utf-8")
+    old_key = re.search(r"^\$ KEY=([0-9a-f]{48})$", text, re.M).group(1)
+    with tempfile.TemporaryDirectory() as workdir:
+        home = os.getcwd()
+        os.chdir(workdir)
+        try:
+            runs = list(replay(Path(workdir)))
+        finally:
+            os.chdir(home)
+    new_key = next(line.strip() for line in runs[0][2] if re.fullmatch(r"\s*[0-9a-f]{48}\s*", line))
+    runs[0] = (runs[0][0], runs[0][1], [re.sub(r"database \S+", "database /tmp/demo/instance/moderation.sqlite3", line) for line in runs[0][2]])
+    lines, out, block = text.split("\n"), [], False
+    replayed = iter(runs)
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        out.append(line)
+        index += 1
+        if line.startswith("```console"):
+            block = True
+        elif line.startswith("```"):
+            block = False
+        elif block and line.startswith("$ ") and not line.startswith("$ KEY="):
+            command, _, actual = next(replayed)
+            assert line[2:] == command
+            out.extend(actual)
+            while index < len(lines) and not lines[index].startswith(("$ ", "```")):
+                index += 1
+    text = "\n".join(out).replace(old_key, new_key).replace(workdir, "/srv/moderation")
+    README.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python tests/service/test_readme.py --write   (rewrites service/README.md's example outputs)")
+    rewrite()
