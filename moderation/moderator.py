@@ -394,8 +394,8 @@ class Moderator:
             Thresholds and word and domain lists to decide with (default: the model's, or the one given to load).
         batch_size : int, default=256
             Comments featurised together. Memory for the intermediate arrays grows with it (47 MB at 1,000
-            comments of news length, 12 MB at 256, measured with tracemalloc), and past a few hundred it is slower, not faster: the arrays
-            stop fitting in the processor's caches.
+            comments of news length, 12 MB at 256, measured with tracemalloc), and past a few hundred it is
+            slower, not faster: the arrays stop fitting in the processor's caches.
 
         Returns
         -------
