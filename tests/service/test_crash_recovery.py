@@ -88,13 +88,15 @@ def test_killing_the_master_takes_the_workers_down_and_a_restart_loses_nothing(i
 
 
 def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(instance, tiny_model_path):
-    """kill -9 of a worker: the master starts another; requests keep being answered meanwhile."""
+    """kill -9 of a worker: the master starts another; requests keep being answered meanwhile. (The timeouts are
+    generous because this asserts that an answer comes, not how fast: on a loaded machine the surviving worker may
+    share its core with the replacement importing the library.)"""
     server = Gunicorn(instance, tiny_model_path, workers=2)
     try:
         victim = server.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
-        assert httpx.get(server.url + "/healthz", timeout=5).status_code == 200
-        assert wait_for(lambda: len(server.worker_pids()) == 2 and victim not in server.worker_pids(), 20)
-        assert httpx.get(server.url + "/readyz", timeout=5).status_code == 200
+        assert httpx.get(server.url + "/healthz", timeout=30).status_code == 200
+        assert wait_for(lambda: len(server.worker_pids()) == 2 and victim not in server.worker_pids(), 60)
+        assert httpx.get(server.url + "/readyz", timeout=30).status_code == 200
     finally:
         server.close()
