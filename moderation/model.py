@@ -377,6 +377,8 @@ def build_pipeline(
     char_ngram_range: tuple[int, int] = (2, 5),
     word_ngram_range: tuple[int, int] = (1, 2),
     meta_scale: float = 0.3,
+    signals: bool = False,
+    signal_scale: float = 1.0,
     alpha: float = 1e-5,
     epochs: int = 15,
     domain_offsets: bool = True,
@@ -408,6 +410,8 @@ def build_pipeline(
                     char_ngram_range=char_ngram_range,
                     word_ngram_range=word_ngram_range,
                     meta_scale=meta_scale,
+                    signals=signals,
+                    signal_scale=signal_scale,
                 ),
             ),
             (
