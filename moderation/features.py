@@ -29,10 +29,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import InvalidCommentError
 from .outputs import check_fitted
-from .signals import signal_spans
+from .signals import SIGNALS, signal_spans
 from .text import MAX_CHARS, TextStats, normalise_with_stats
 
-__all__ = ["CommentFeatures", "META_FEATURES", "Analysis", "Occurrences", "Counts", "CountCache", "as_texts"]
+__all__ = ["CommentFeatures", "META_FEATURES", "Analysis", "Occurrences", "Counts", "CountCache", "as_texts",
+           "signal_buckets"]
 
 #: The dense signals, in column order after the hashed block.
 META_FEATURES: tuple[str, ...] = (
@@ -192,6 +193,13 @@ def _hash_batch(
         return _Grams(doc, bucket, start, end, n_signals)
     empty = np.zeros(0, dtype=np.int64)
     return _Grams(doc, bucket, empty, empty, n_signals)
+
+
+def signal_buckets(n_features: int) -> np.ndarray:
+    """The hashed bucket of each phrase signal (in the order of :data:`moderation.signals.SIGNALS`)."""
+    kinds = np.arange(1, len(SIGNALS) + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return (_mix(_SIGNAL_SALT * kinds) & np.uint64(n_features - 1)).astype(np.int64)
 
 
 def as_texts(X: object) -> list[str]:

@@ -93,3 +93,27 @@ def test_counts_cache_keeps_signals_apart(tmp_path):
     f.fit_counts(counts)
     np.testing.assert_allclose(f.transform_counts(counts).toarray(),
                                f.transform(["Those people are vermin", "hello", "Those people are vermin"]).toarray())
+
+
+def test_heads_outside_signal_labels_are_the_heads_of_a_model_without_signals():
+    """signal_labels routes the signals: a head not listed fits and scores exactly as without them."""
+    import pandas as pd
+
+    from moderation.model import build_pipeline
+
+    texts = ["Those people are vermin", "thanks for the article", "they should all be shot", "good point",
+             "Kurds are parasites", "see you at the match", "you idiot", "we know where you live"] * 3
+    Y = pd.DataFrame({"toxicity": [1, 0, 1, 0, 1, 0, 1, 1] * 3, "threat": [0, 0, 1, 0, 0, 0, 0, 1] * 3}, dtype=float)
+    domains = ["a", "b"] * 12
+    probe = ["Those people are vermin and should be shot", "what a nice day", "Finns are pests"]
+    plain = build_pipeline(n_features=2**16)
+    routed = build_pipeline(n_features=2**16, signals=True, signal_labels=("threat",))
+    for pipe in (plain, routed):
+        pipe[:-1].fit(texts, Y, heads__domains=domains)
+    for domain in ("a", None):
+        w_plain, b_plain = plain.named_steps["heads"].scoring_weights(domain)
+        w_routed, b_routed = routed.named_steps["heads"].scoring_weights(domain)
+        s_plain = plain.named_steps["features"].transform(probe) @ w_plain.T + b_plain
+        s_routed = routed.named_steps["features"].transform(probe) @ w_routed.T + b_routed
+        np.testing.assert_allclose(s_routed[:, 0], s_plain[:, 0], atol=1e-5)  # toxicity: blind to the signals
+        assert not np.allclose(s_routed[:, 1], s_plain[:, 1])  # threat reads them
