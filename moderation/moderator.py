@@ -6,7 +6,7 @@
 >>> scores.verdict, scores.flagged
 (<Verdict.HOLD: 'hold'>, ('insult', 'toxicity'))
 >>> [reason.text for reason in scores.reasons][:2]
-['moron', 'pathetic']
+['pathetic', 'moron']
 """
 
 from __future__ import annotations
