@@ -5,7 +5,9 @@ and produces, in one sparse matrix,
 
 * hashed character n-grams (2 to 5 characters, across word boundaries) and word 1- and 2-grams of the normalised text,
   weighted by sublinear TF-IDF and L2-normalised per comment;
-* a few dense signals about the raw text (links, link shorteners, capitals, hidden characters, look-alike letters...).
+* a few dense signals about the raw text (links, link shorteners, capitals, hidden characters, look-alike letters...);
+* optionally (``signals=True``), the phrase signals of :mod:`moderation.signals` ("those people are vermin", "should
+  be shot"): one bucket each, at a fixed value outside the TF-IDF, spanning the words that made them.
 
 Why hashing, done by hand: scikit-learn's ``TfidfVectorizer(analyzer="char_wb")`` builds every n-gram as a Python
 string and manages about 2,000 news comments a second. Here the n-grams of a whole batch are hashed at once with
@@ -27,9 +29,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import InvalidCommentError
 from .outputs import check_fitted
+from .signals import SIGNALS, signal_spans
 from .text import MAX_CHARS, TextStats, normalise_with_stats
 
-__all__ = ["CommentFeatures", "META_FEATURES", "Analysis", "Occurrences", "Counts", "CountCache", "as_texts"]
+__all__ = ["CommentFeatures", "META_FEATURES", "Analysis", "Occurrences", "Counts", "CountCache", "as_texts",
+           "signal_buckets"]
 
 #: The dense signals, in column order after the hashed block.
 META_FEATURES: tuple[str, ...] = (
@@ -51,6 +55,7 @@ _Q = np.uint64(pow(0x100000001B3, -1, 2**64))
 _CHAR_SALT = np.uint64(0x9E3779B97F4A7C15)
 _WORD_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
 _BIGRAM_SALT = np.uint64(0x165667B19E3779F9)
+_SIGNAL_SALT = np.uint64(0x27D4EB2F165667C5)
 _SEP = 0  # code point separating comments in a batch; normalised text never contains NUL
 
 # ASCII characters that end a word; every non-ASCII code point counts as part of a word (letters, emoji).
@@ -95,6 +100,7 @@ class _Grams:
     bucket: np.ndarray
     start: np.ndarray  # offsets into the comment's padded text (" " + normalised + " ")
     end: np.ndarray
+    n_signals: int = 0  # the last occurrences are phrase signals (a fixed value each, outside the TF-IDF)
 
 
 def _hash_batch(
@@ -103,6 +109,7 @@ def _hash_batch(
     char_range: tuple[int, int],
     word_range: tuple[int, int],
     with_positions: bool = False,
+    signals: bool = False,
 ) -> _Grams:
     padded = "\x00".join(f" {t} " for t in texts)
     codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
@@ -158,17 +165,41 @@ def _hash_batch(
                 starts.append(w_start[same])
                 ends.append(w_end[same + 1])
 
+    # Where each comment's padded text starts in the batch.
+    offsets = np.concatenate([[0], np.cumsum([len(t) + 3 for t in texts])]) if with_positions else None
+    # Phrase signals (moderation.signals): one occurrence each, in a bucket of their own, spanning their words.
+    n_signals = 0
+    if signals:
+        found = [(i, k, a, b) for i, t in enumerate(texts) for k, a, b in signal_spans(t)]
+        if found:
+            s_doc, s_kind, s_start, s_end = (np.array(column, dtype=np.int64) for column in zip(*found))
+            with np.errstate(over="ignore"):
+                kinds = _mix(_SIGNAL_SALT * (s_kind.astype(np.uint64) + np.uint64(1))) & mask
+            n_signals = len(s_doc)
+            docs.append(s_doc)
+            buckets.append(kinds)
+            if offsets is not None:
+                # Offsets in the whole batch: the comment's own offset plus one for its leading space.
+                starts.append(offsets[s_doc] + s_start + 1)
+                ends.append(offsets[s_doc] + s_end + 1)
+
     # int32 halves the memory of a batch's occurrences (buckets are < 2**31; batches hold < 2**31 comments).
     doc = np.concatenate(docs).astype(np.int32) if docs else np.zeros(0, dtype=np.int32)
     bucket = np.concatenate(buckets).astype(np.int32) if buckets else np.zeros(0, dtype=np.int32)
-    if with_positions:
+    if offsets is not None:
         # Positions relative to each comment's own padded text.
-        offsets = np.concatenate([[0], np.cumsum([len(t) + 3 for t in texts])])
         start = np.concatenate(starts) - offsets[doc]
         end = np.concatenate(ends) - offsets[doc]
-        return _Grams(doc, bucket, start, end)
+        return _Grams(doc, bucket, start, end, n_signals)
     empty = np.zeros(0, dtype=np.int64)
-    return _Grams(doc, bucket, empty, empty)
+    return _Grams(doc, bucket, empty, empty, n_signals)
+
+
+def signal_buckets(n_features: int) -> np.ndarray:
+    """The hashed bucket of each phrase signal (in the order of :data:`moderation.signals.SIGNALS`)."""
+    kinds = np.arange(1, len(SIGNALS) + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return (_mix(_SIGNAL_SALT * kinds) & np.uint64(n_features - 1)).astype(np.int64)
 
 
 def as_texts(X: object) -> list[str]:
@@ -252,9 +283,11 @@ class Counts:
     matrix: sp.csr_matrix  # (n_docs, n_features), float32 occurrence counts
     meta: np.ndarray  # (n_docs, len(META_FEATURES)), before ``meta_scale``
     params: tuple  # the feature parameters the counts were made with
+    signals: sp.csr_matrix | None = None  # (n_docs, n_features), phrase signal counts at their buckets
 
     def take(self, rows: np.ndarray) -> "Counts":
-        return Counts(self.matrix[rows], self.meta[rows], self.params)
+        signals = None if self.signals is None else self.signals[rows]
+        return Counts(self.matrix[rows], self.meta[rows], self.params, signals)
 
 
 class CountCache:
@@ -292,10 +325,12 @@ class CountCache:
         texts = as_texts(texts)
         self.add(texts)
         if self._all is None:
+            with_signals = self._blocks[0].signals is not None
             self._all = Counts(
                 sp.vstack([b.matrix for b in self._blocks], format="csr"),
                 np.vstack([b.meta for b in self._blocks]),
                 self._blocks[0].params,
+                sp.vstack([b.signals for b in self._blocks], format="csr") if with_signals else None,
             )
             self._blocks = [self._all]
         return self._all.take(np.fromiter((self._row[t] for t in texts), dtype=np.int64, count=len(texts)))
@@ -318,6 +353,13 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         Word n-gram sizes (0 to 2; ``(0, 0)`` turns word n-grams off).
     meta_scale : float, default=0.3
         Multiplier of the dense signals.
+    signals : bool, default=False
+        Also count the phrase signals of :mod:`moderation.signals` (a group term next to a dehumanising, a violence
+        or a hateful generalising word; a wish or a call before a violence word; threatening phrases; slurs), each
+        as one occurrence of a bucket of its own spanning the words that made it, so explanations name the phrase.
+    signal_scale : float, default=1.0
+        The value of one phrase signal in a comment's vector (outside the TF-IDF and its norm, like the dense
+        signals' ``meta_scale``).
 
     Attributes
     ----------
@@ -340,11 +382,21 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         char_ngram_range: tuple[int, int] = (2, 5),
         word_ngram_range: tuple[int, int] = (1, 2),
         meta_scale: float = 0.3,
+        signals: bool = False,
+        signal_scale: float = 1.0,
     ):
         self.n_features = n_features
         self.char_ngram_range = char_ngram_range
         self.word_ngram_range = word_ngram_range
         self.meta_scale = meta_scale
+        self.signals = signals
+        self.signal_scale = signal_scale
+
+    def __setstate__(self, state: dict) -> None:
+        # Models saved before phrase signals existed count none.
+        state.setdefault("signals", False)
+        state.setdefault("signal_scale", 1.0)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         # Raw comment texts in, like scikit-learn's text vectorizers: a 1-D sequence of str, not a 2-D array.
@@ -370,7 +422,8 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
             norm, st = normalise_with_stats(t)
             normalised.append(norm)
             stats.append(st)
-        grams = _hash_batch(normalised, self.n_features, self.char_ngram_range, self.word_ngram_range, with_positions)
+        grams = _hash_batch(normalised, self.n_features, self.char_ngram_range, self.word_ngram_range, with_positions,
+                            bool(self.signals))
         return grams, normalised, stats
 
     def counts(self, X: object) -> "Counts":
@@ -382,18 +435,25 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         self._check_params()
         texts = as_texts(X)
         grams, normalised, stats = self._grams(texts)
+        cut = len(grams.doc) - grams.n_signals
+        shape = (len(texts), self.n_features)
         matrix = sp.csr_matrix(
-            (np.ones(len(grams.doc), dtype=np.float32), (grams.doc, grams.bucket)),
-            shape=(len(texts), self.n_features),
+            (np.ones(cut, dtype=np.float32), (grams.doc[:cut], grams.bucket[:cut])), shape=shape
         )
         matrix.sum_duplicates()
+        signals = None
+        if self.signals:
+            signals = sp.csr_matrix(
+                (np.ones(grams.n_signals, dtype=np.float32), (grams.doc[cut:], grams.bucket[cut:])), shape=shape
+            )
+            signals.sum_duplicates()
         meta = np.array([_meta_row(st, nm) for st, nm in zip(stats, normalised)], dtype=np.float64).reshape(
             len(texts), len(META_FEATURES)
         )
-        return Counts(matrix, meta, self._params_key())
+        return Counts(matrix, meta, self._params_key(), signals)
 
     def _params_key(self) -> tuple:
-        return (int(self.n_features), tuple(self.char_ngram_range), tuple(self.word_ngram_range))
+        return (int(self.n_features), tuple(self.char_ngram_range), tuple(self.word_ngram_range), bool(self.signals))
 
     def fit(self, X: object, y: object = None) -> "CommentFeatures":
         """Learn the IDF of every bucket from the comments ``X`` (a list of str, a Series, or a DataFrame)."""
@@ -419,13 +479,16 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         texts = as_texts(X)
         grams, normalised, stats = self._grams(texts, with_positions)
         idf = self.idf_.take(grams.bucket).astype(np.float64)
+        cut = len(grams.doc) - grams.n_signals
+        idf[cut:] = 0.0  # signals stay out of the n-grams' norm
         norms = np.sqrt(np.bincount(grams.doc, weights=idf * idf, minlength=len(texts)))
         norms[norms == 0] = 1.0
         meta = np.array([_meta_row(st, nm) for st, nm in zip(stats, normalised)], dtype=np.float64).reshape(
             len(texts), len(META_FEATURES)
         )
-        occ = Occurrences(len(texts), grams.doc, grams.bucket, idf / norms[grams.doc], meta * self.meta_scale,
-                          normalised, stats)
+        value = idf / norms[grams.doc]
+        value[cut:] = self.signal_scale
+        occ = Occurrences(len(texts), grams.doc, grams.bucket, value, meta * self.meta_scale, normalised, stats)
         return occ, grams
 
     def transform(self, X: object) -> sp.csr_matrix:
@@ -442,6 +505,8 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         norms = np.sqrt(counts.matrix.astype(np.float64) @ (idf * idf))
         norms[norms == 0] = 1.0
         grams = (sp.diags(1.0 / norms) @ grams).tocsr()
+        if counts.signals is not None:
+            grams = (grams + counts.signals.astype(np.float64) * self.signal_scale).tocsr()
         meta = sp.csr_matrix(counts.meta * self.meta_scale)
         return sp.hstack([grams, meta], format="csr")
 

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from .calibration import PlattScaling
 from .errors import InvalidDataError
-from .features import META_FEATURES, CommentFeatures, Occurrences
+from .features import META_FEATURES, CommentFeatures, Occurrences, signal_buckets
 from .outputs import LabelOutputs, check_fitted, sigmoid
 
 #: Dense signals that say a comment disguises its words; they may raise a score, never lower it.
@@ -111,6 +111,11 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         every source agrees on: what a new site, whose comments no source saw, needs.
     score_as : mapping of label to domain name or None, default=None
         The domain each label is scored as by default (missing labels: shared weights).
+    signal_columns : sequence of int or None, default=None
+        Columns of ``X`` that hold phrase signals (:func:`moderation.features.signal_buckets`).
+    signal_labels : sequence of str or None, default=None
+        The labels whose heads read ``signal_columns`` (None: every label). The others fit and score as if the
+        columns were empty: their weight there is zero in every domain.
     nonnegative : sequence of str or None, default=None
         Signals (names in :data:`~moderation.features.META_FEATURES`) whose weights are clipped at zero after
         fitting, for every label: signals that a comment hides its words (zero-width characters, look-alike
@@ -145,6 +150,8 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         pooled: Sequence[str] | None = None,
         score_as: Mapping[str, str | None] | None = None,
         nonnegative: Sequence[str] | None = None,
+        signal_columns: Sequence[int] | None = None,
+        signal_labels: Sequence[str] | None = None,
     ):
         self.labels = labels
         self.alpha = alpha
@@ -155,6 +162,8 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         self.pooled = pooled
         self.score_as = score_as
         self.nonnegative = nonnegative
+        self.signal_columns = signal_columns
+        self.signal_labels = signal_labels
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -177,6 +186,12 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
     @property
     def _domain_scale(self) -> float:
         return float(self.domain_scale)
+
+    def _blind_columns(self, label: str) -> np.ndarray:
+        """The columns a label's head does not read (the signal columns, for labels not in ``signal_labels``)."""
+        if self.signal_columns is None or self.signal_labels is None or label in self.signal_labels:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.signal_columns, dtype=np.int64)
 
     def _nonnegative_columns(self) -> list[int]:
         unknown = [name for name in self.nonnegative or () if name not in META_FEATURES]
@@ -232,6 +247,10 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
                 kind = "positive" if positives <= 0 else "negative"
                 raise InvalidDataError(f"label {label!r} has no {kind} examples to learn from")
             Xj = X[rows]
+            blind = self._blind_columns(label)
+            if len(blind):
+                Xj = Xj.copy()
+                Xj.data[np.isin(Xj.indices, blind)] = 0.0
             if n_domains and label not in (self.pooled or ()):
                 self.domain_rows_[j] = np.bincount(codes[known], minlength=n_domains)
                 if self.domain_features:
@@ -283,6 +302,8 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         # Parameters added later; older files were fitted as their defaults.
         state.setdefault("domain_scale", 1.0)
         state.setdefault("pooled", None)
+        state.setdefault("signal_columns", None)
+        state.setdefault("signal_labels", None)
         super().__setstate__(state)
 
     def scoring_weights(
@@ -312,6 +333,15 @@ class LabelHeads(LabelOutputs, ClassifierMixin, TransformerMixin, BaseEstimator)
         return by_bucket.T, intercepts
 
     def _label_weights(self, j: int, domain: str | None) -> tuple[np.ndarray, float]:
+        coef, intercept = self._domain_weights(j, domain)
+        blind = self._blind_columns(self.labels_[j])
+        if len(blind):
+            # Domain copies of other n-grams may have learned a weight there; a blind head reads nothing.
+            coef = coef.copy()
+            coef[blind] = 0.0
+        return coef, intercept
+
+    def _domain_weights(self, j: int, domain: str | None) -> tuple[np.ndarray, float]:
         coef = self.coef_[j]
         rows = self.domain_rows_[j] if len(self.domains_) else np.zeros(0)
         if domain is not None and domain in self.domains_ and rows[self.domains_.index(domain)] > 0:
@@ -377,6 +407,8 @@ def build_pipeline(
     char_ngram_range: tuple[int, int] = (2, 5),
     word_ngram_range: tuple[int, int] = (1, 2),
     meta_scale: float = 0.3,
+    signals: bool = False,
+    signal_scale: float = 1.0,
     alpha: float = 1e-5,
     epochs: int = 15,
     domain_offsets: bool = True,
@@ -384,6 +416,7 @@ def build_pipeline(
     domain_scale: float = 1.0,
     pooled: Sequence[str] | None = None,
     score_as: Mapping[str, str | None] | None = None,
+    signal_labels: Sequence[str] | None = None,
 ) -> Pipeline:
     """An unfitted pipeline: ``features`` (:class:`CommentFeatures`), ``heads`` (:class:`LabelHeads`), then
     ``calibration`` (:class:`PlattScaling`).
@@ -408,6 +441,8 @@ def build_pipeline(
                     char_ngram_range=char_ngram_range,
                     word_ngram_range=word_ngram_range,
                     meta_scale=meta_scale,
+                    signals=signals,
+                    signal_scale=signal_scale,
                 ),
             ),
             (
@@ -421,6 +456,8 @@ def build_pipeline(
                     pooled=tuple(pooled) if pooled else None,
                     score_as=dict(score_as) if score_as else None,
                     nonnegative=EVASION_SIGNALS,
+                    signal_columns=tuple(int(b) for b in signal_buckets(n_features)) if signals else None,
+                    signal_labels=tuple(signal_labels) if signal_labels is not None else None,
                 ),
             ),
             ("calibration", PlattScaling()),

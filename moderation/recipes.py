@@ -147,7 +147,12 @@ DEFAULT = Recipe(
         # identity attack (a soft 1%), and they are the ordinary comments the flag budgets are measured on.
         Ingredient("ucc_unlabeled", (), "news", fill={THREAT: 0.0, IDENTITY_ATTACK: 0.01}, split=None),
     ),
-    params=_PARAMS,
+    # Phrase signals (moderation.signals: a group term next to a dehumanising, violence or generalising word, a
+    # wish before a violence word, threatening phrases, slurs) as features the identity-attack and threat heads
+    # weigh, so what the corpora and templates teach about a pattern reaches targets and words they never name.
+    # Toxicity and insults keep the news corpora's own notion: read by every head, the signals cost Fox News 0.012
+    # cross-source and 0.014 in-domain toxicity AUC.
+    params={**_PARAMS, "signals": True, "signal_scale": 1.5, "signal_labels": (IDENTITY_ATTACK, THREAT)},
     threshold_sources={
         # News comments (all not spam) are part of the spam mixture: a news site sees mostly legitimate comments,
         # and thresholds chosen on spam corpora alone would hold half of them.
@@ -160,11 +165,13 @@ DEFAULT = Recipe(
     },
     # Threats among toxic news comments are too rare and too loosely marked for a precision target, identity
     # attacks in hate corpora too common; spam corpora are nothing like a news site's traffic. These hold a
-    # budgeted share of ordinary news comments instead (held-out rows never trained on).
+    # budgeted share of ordinary news comments instead (held-out rows never trained on). Threats hold 0.8%: with
+    # the phrase signals, the 1% budget's threshold fell to where a comment whose only "threat" is a word such as
+    # "hell" was held (an untargeted-profanity contrast of the functional suite's dev part).
     flag_rates={
         SPAM: (0.01, _ORDINARY),
         IDENTITY_ATTACK: (0.01, _ORDINARY),
-        THREAT: (0.01, _ORDINARY),
+        THREAT: (0.008, _ORDINARY),
     },
     synthetic=True,
     synthetic_labels=(INSULT, IDENTITY_ATTACK, THREAT),
