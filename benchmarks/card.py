@@ -127,7 +127,7 @@ def thresholds_table(name: str) -> str:
             rule.append("unreachable: " + ", ".join(note["unreachable"]))
         budget = note.get("flag_rate")
         if budget:
-            rule.append(f"at most {budget['share']:.0%} of ordinary news comments ({', '.join(budget['sources'])}) held")
+            rule.append(f"at most {budget['share'] * 100:g}% of ordinary news comments ({', '.join(budget['sources'])}) held")
         if label in meta.get("informational", []):
             rule = ["reported only, never acts"]
         lines.append(f"| {label} | {levels['hold']:.3f} | {levels['reject']:.3f} | "
