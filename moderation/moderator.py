@@ -4,7 +4,7 @@
 >>> moderator = Moderator.load()                      # the shipped default model
 >>> scores = moderator.score("You are a pathetic moron, shut up.")
 >>> scores.verdict, scores.flagged
-(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity', 'threat'))
+(<Verdict.HOLD: 'hold'>, ('insult', 'toxicity'))
 >>> [reason.text for reason in scores.reasons][:2]
 ['pathetic', 'moron']
 """
