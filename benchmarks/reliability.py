@@ -366,7 +366,7 @@ async def _open_loop(port: int, requests: list[bytes], rate: float, seconds: flo
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                status, close = await _exchange(reader, writer, requests[slot % len(requests)])
+                status, close, _ = await _exchange(reader, writer, requests[slot % len(requests)])
                 by_status.setdefault(status, []).append(time.perf_counter() - due)
                 if close:
                     writer.close()

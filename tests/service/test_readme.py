@@ -96,6 +96,10 @@ def replay(workdir: Path):
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # The examples follow each other faster than a person types them: with the default key cache, a policy saved
+    # through one worker may not yet apply on the other for up to a second (as the README says), and the answers
+    # shown would depend on which worker took each request.
+    env["MODERATION_KEY_CACHE_SECONDS"] = "0"
     for name in APP_ENVIRONMENT:
         os.environ.pop(name, None)
     steps = examples(README.read_text(encoding="utf-8"))
