@@ -405,6 +405,8 @@ def overload(server: Server, seconds: float, connections: int) -> dict[str, Any]
     refused_at_saturation = saturation["errors_by_kind"].get("503", 0)
     capacity = saturation["throughput_rps"] - refused_at_saturation / seconds
     offered = asyncio.run(_open_loop(server.port, requests, 2 * capacity, seconds, connections))
+    if not offered["answered_rps"]:  # every request failed in the client: a broken phase, not a figure
+        raise RuntimeError(f"no answer at twice the capacity; client errors {offered['connection_errors']}")
     return {"comments": source, "capacity_rps": round(capacity, 1),
             "saturation": {k: saturation[k] for k in ("throughput_rps", "latency_ms", "errors_by_kind", "cpu")},
             "at_twice_capacity": offered}
