@@ -88,7 +88,7 @@ class WorkStage:
         self.service = initial_service  # moving average of the time a request spends in the stage
         self.current = current  # who is running (gevent.getcurrent in a gevent worker)
         self._holder: Any = None
-        self._left: float | None = None  # when the running request gave the stage up (see outside())
+        self._entered = 0.0  # when the request holding the stage entered it
 
     def expected_delay(self) -> float:
         """How long a request arriving now would wait before entering the stage: nothing when the stage is free
@@ -107,18 +107,19 @@ class WorkStage:
                 raise
         finally:
             self.waiting -= 1
-        start = self.clock()
-        self.busy, self._holder, self._left = True, self.current(), None
+        self.busy, self._holder, self._entered = True, self.current(), self.clock()
         try:
             return work()
         finally:
             if self._holder is not None and self._holder == self.current():
                 self._leave()
-            # one slow request (a big batch, a model loading) moves the average by at most a quarter second
-            self.service += 0.1 * (min((self._left or self.clock()) - start, 0.25) - self.service)
 
     def _leave(self) -> None:
-        self.busy, self._holder, self._left = False, None, self.clock()
+        # The holder's time in the stage is what the next request waits for; its wait outside (its commit, after
+        # leave()) is not, and counting it would refuse requests an idle stage could serve. One slow request (a
+        # big batch, a model loading) moves the average by at most a quarter second.
+        self.service += 0.1 * (min(self.clock() - self._entered, 0.25) - self.service)
+        self.busy, self._holder = False, None
         self.lock.release()
 
     def leave(self) -> None:

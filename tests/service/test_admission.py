@@ -105,6 +105,31 @@ def test_a_request_waiting_for_its_commit_gives_the_stage_to_the_next():
     assert not stage.busy
 
 
+def test_the_time_learned_is_the_time_in_the_stage_not_the_wait_after_it():
+    """A request that gave the stage up (to wait for its commit) and finishes while the next one holds the stage
+    teaches the stage its own time in it: counting its wait would make the queue look longer than it is."""
+    now = [0.0]
+    stage = WorkStage(threading.Lock(), clock=lambda: now[0], initial_service=0.001)
+    inside, finish = threading.Event(), threading.Event()
+
+    def next_request() -> None:
+        stage.run(lambda: (inside.set(), finish.wait(10)))
+
+    def first_request() -> None:
+        now[0] = 0.001
+        stage.leave()  # its scoring is done: it waits for its commit outside the stage
+        other.start()
+        assert inside.wait(10)  # the next request now holds the stage
+        now[0] = 0.2  # the commit took long
+
+    other = threading.Thread(target=next_request)
+    stage.run(first_request)
+    assert stage.service == pytest.approx(0.001)
+    finish.set()
+    other.join(10)
+    assert not stage.busy
+
+
 def test_outside_gevent_nothing_is_queued_or_refused(app):
     """In a plain process (tests, threads) there is no event loop to share: admission admits everything."""
     assert gevent_work_stage() is None
