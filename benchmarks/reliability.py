@@ -47,6 +47,7 @@ sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "tests" / "service")]
 
 import httpx  # noqa: E402
 
+from harness import alive, wait_until  # noqa: E402
 from service_load import _cli, _exchange, build_requests, free_port, load_comments, percentile, run_phase  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "reliability.json"
@@ -110,23 +111,6 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process.stdout.close()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _ms(values: list[float]) -> dict[str, float | None]:
@@ -213,18 +197,18 @@ def kill_nine(instance: Path, model: Path | None, worker_kills: int = 3) -> dict
     try:
         for _ in range(worker_kills):
             before = len(checks) + len(feedback)
-            _wait(lambda: len(checks) + len(feedback) >= before + 150, 60)
+            wait_until(lambda: len(checks) + len(feedback) >= before + 150, 60)
             victim = random.Random(len(killed)).choice(server.workers())
             os.kill(victim, signal.SIGKILL)
             killed.append({"process": "worker", "pid": victim})
-            _wait(lambda: len(server.workers()) == 2 and victim not in server.workers(), 30)
+            wait_until(lambda: len(server.workers()) == 2 and victim not in server.workers(), 30)
         before = len(checks) + len(feedback)
-        _wait(lambda: len(checks) + len(feedback) >= before + 150, 60)
+        wait_until(lambda: len(checks) + len(feedback) >= before + 150, 60)
         workers = server.workers()
         killed_at = time.perf_counter()
         os.kill(server.process.pid, signal.SIGKILL)
         killed.append({"process": "master", "pid": server.process.pid})
-        orphans_gone = _wait(lambda: not any(_alive(p) for p in workers), 15)
+        orphans_gone = wait_until(lambda: not any(alive(p) for p in workers), 15)
         orphans_seconds = round(time.perf_counter() - killed_at, 2) if orphans_gone else None
     finally:
         stop.set()
@@ -293,7 +277,7 @@ def swap(server: Server, new_model: Path, seconds: float = 6.0) -> dict[str, Any
     time.sleep(seconds / 2)
     promoted_at = time.perf_counter()
     reg.promote(scope, version.id, force=True)
-    served = _wait(lambda: sum(1 for t, s, v in results if t > promoted_at and v == new_version) >= 50, 30)
+    served = wait_until(lambda: sum(1 for t, s, v in results if t > promoted_at and v == new_version) >= 50, 30)
     time.sleep(seconds / 2)
     stop.set()
     for t in threads:

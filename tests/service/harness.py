@@ -62,6 +62,26 @@ SPAM = "Buy cheap pills online at http://bit.ly/cheap-pills now!!!"
 CLEAN = "Thanks for the thoughtful article, I learned a lot."
 
 
+def wait_until(predicate, timeout: float = 60.0) -> bool:
+    """Poll ``predicate`` every 50 ms until it is true (True) or ``timeout`` seconds have passed (False): tests wait
+    for an outcome with a generous deadline, never for a fixed time, so a loaded machine only makes them slower."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def cli_command(*args: str) -> list[str]:
     """``moderation ARGS...`` as a subprocess, with this interpreter."""
     return [sys.executable, "-m", "moderation.cli", *args]

@@ -12,26 +12,8 @@ import uuid
 import httpx
 import pytest
 
-from harness import Gunicorn
+from harness import Gunicorn, alive, wait_until
 from service.storage import Storage
-
-
-def alive(pid: int) -> bool:
-    """Whether a process runs (a zombie, dead but not yet reaped, does not count)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 @pytest.fixture
@@ -61,9 +43,9 @@ def test_killing_the_master_takes_the_workers_down_and_a_restart_loses_nothing(i
         assert len(workers) == 2
         for t in threads:
             t.start()
-        assert wait_for(lambda: len(acknowledged) >= 40, 60)
+        assert wait_until(lambda: len(acknowledged) >= 40, 60)
         os.kill(first.process.pid, signal.SIGKILL)
-        assert wait_for(lambda: not any(alive(pid) for pid in workers), 15), "orphaned workers kept running"
+        assert wait_until(lambda: not any(alive(pid) for pid in workers), 15), "orphaned workers kept running"
     finally:
         stop.set()
         for t in threads:
@@ -96,7 +78,7 @@ def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(instance, tiny
         victim = server.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
         assert httpx.get(server.url + "/healthz", timeout=30).status_code == 200
-        assert wait_for(lambda: len(server.worker_pids()) == 2 and victim not in server.worker_pids(), 60)
+        assert wait_until(lambda: len(server.worker_pids()) == 2 and victim not in server.worker_pids(), 60)
         assert httpx.get(server.url + "/readyz", timeout=30).status_code == 200
     finally:
         server.close()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import CLEAN, make_app
+from harness import CLEAN, make_app, wait_until
 from moderation import Moderator
 from moderation.persistence import sidecar_path
 from moderation.training import Source, train
@@ -40,13 +40,7 @@ def place(source, target) -> None:
         os.replace(tmp, dst)
 
 
-def wait_for(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+
 
 
 class Clock:
@@ -81,7 +75,7 @@ def test_files_are_looked_at_no_more_than_once_per_interval(tmp_path, tiny_model
     assert holder.get() is first
     clock.now = 1.5
     holder.get()  # notices the change and starts loading in the background
-    assert wait_for(lambda: holder.get().version != first.version)
+    assert wait_until(lambda: holder.get().version != first.version)
     assert holder.get().version == Moderator.load(other_model_path).version
 
 
@@ -109,7 +103,7 @@ def test_a_swap_never_fails_an_in_flight_request(tmp_path, tiny_model_path, othe
         place(source, path)
         expected = Moderator.load(source).version
         # however loaded the machine, wait until the scoring threads have been served the new file
-        assert wait_for(lambda: holder.get().version == expected and expected in versions, timeout=60)
+        assert wait_until(lambda: holder.get().version == expected and expected in versions, timeout=60)
     stop.set()
     for t in threads:
         t.join()
@@ -124,7 +118,7 @@ def test_a_broken_replacement_keeps_the_old_model(tmp_path, tiny_model_path):
     first = holder.load_default()
     path.write_bytes(b"not a model")
     holder.get()
-    assert wait_for(lambda: holder.status()["errors"])
+    assert wait_until(lambda: holder.status()["errors"])
     assert holder.get() is first
     assert "sha256" in holder.status()["errors"][str(path)]
 

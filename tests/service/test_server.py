@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from harness import CLEAN, SITE_A, TOXIC, Gunicorn, crash_under_load
+from harness import CLEAN, SITE_A, TOXIC, Gunicorn, crash_under_load, wait_until
 from service.storage import Storage
 
 
@@ -46,15 +45,6 @@ def send_checks(url, key, comment_ids, results, keepalive=True):
 
 def answered_count(results) -> int:
     return sum(1 for _, status in list(results) if status == 200)
-
-
-def wait_until(predicate, timeout=60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_first_start_creates_a_site_and_prints_a_working_key(server):
@@ -133,10 +123,7 @@ def test_a_worker_killed_mid_load_loses_nothing(server, db):
     }
     assert set(answered) <= stored
     assert db.comments.count(site_id) == db.usage.get(site_id).api_calls
-    deadline = time.time() + 10
-    while len(server.worker_pids()) < 2 and time.time() < deadline:
-        time.sleep(0.1)
-    assert victim not in server.worker_pids() and len(server.worker_pids()) == 2
+    assert wait_until(lambda: victim not in server.worker_pids() and len(server.worker_pids()) == 2)
     assert httpx.get(server.url + "/readyz").status_code == 200
 
 
